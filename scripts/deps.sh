@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages that Vigil needs to build, run and test.
+# Idempotent: does nothing when every package is already present.
+# Usage: scripts/deps.sh [build|test]   (test adds the integration fixtures)
+set -euo pipefail
+
+build_pkgs=(
+    meson ninja-build pkg-config gcc
+    libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
+    libsdl2-dev libuv1-dev libfyaml-dev libhttp-parser-dev libjansson-dev
+    libpng-dev libsdl2-ttf-dev fonts-dejavu-core libavdevice-dev
+)
+test_pkgs=(
+    ffmpeg valgrind curl
+    python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-rtsp-server-1.0
+    gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+    gstreamer1.0-plugins-bad
+)
+
+want=("${build_pkgs[@]}")
+if [ "${1:-build}" = test ]; then
+    want+=("${test_pkgs[@]}")
+fi
+
+missing=()
+for p in "${want[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed'; then
+        missing+=("$p")
+    fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}" >&2
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,234 @@
+/*
+ * libfyaml helpers. libfyaml 0.7 exposes positions only on tokens, so a
+ * collection node's position is that of its first scalar (a sequence's
+ * first item, a mapping's first key); errors about a value are usually
+ * reported on the value itself or its key, which are scalars.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/yaml.h"
+#include "util/mem.h"
+
+static bool node_mark(struct fy_node *n, int *line, int *col)
+{
+    for (int depth = 0; n && depth < 32; depth++) {
+        void *it = NULL;
+        switch (fy_node_get_type(n)) {
+        case FYNT_SCALAR: {
+            struct fy_token *t = fy_node_get_scalar_token(n);
+            const struct fy_mark *m = t ? fy_token_start_mark(t) : NULL;
+            if (!m) {
+                return false;
+            }
+            *line = m->line + 1;
+            *col = m->column + 1;
+            return true;
+        }
+        case FYNT_SEQUENCE:
+            n = fy_node_sequence_iterate(n, &it);
+            break;
+        case FYNT_MAPPING: {
+            struct fy_node_pair *pr = fy_node_mapping_iterate(n, &it);
+            n = pr ? fy_node_pair_key(pr) : NULL;
+            break;
+        }
+        default:
+            return false;
+        }
+    }
+    return false;
+}
+
+void yp_error(struct yp *p, struct fy_node *n, const char *fmt, ...)
+{
+    char msg[512];
+    va_list va;
+    va_start(va, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, va);
+    va_end(va);
+    int line = 1, col = 1;
+    if (!node_mark(n, &line, &col)) {
+        line = col = 1;
+    }
+    cfg_errors_add(p->errs, "%s:%d:%d: %s", p->file, line, col, msg);
+}
+
+struct fy_document *yp_parse(struct yp *p, const char *text)
+{
+    struct fy_diag_cfg dcfg;
+    fy_diag_cfg_default(&dcfg);
+    dcfg.fp = NULL;
+    struct fy_diag *diag = fy_diag_create(&dcfg);
+    if (!diag) {
+        cfg_errors_add(p->errs, "%s: cannot create YAML diagnostics",
+                       p->file);
+        return NULL;
+    }
+    fy_diag_set_collect_errors(diag, true);
+    struct fy_parse_cfg pcfg = {
+        .flags = FYPCF_QUIET | FYPCF_DEFAULT_VERSION_AUTO,
+        .diag = diag,
+    };
+    struct fy_document *doc =
+        text ? fy_document_build_from_string(&pcfg, text, FY_NT)
+             : fy_document_build_from_file(&pcfg, p->file);
+    if (!doc) {
+        void *it = NULL;
+        struct fy_diag_error *de;
+        int n = 0;
+        while ((de = fy_diag_errors_iterate(diag, &it))) {
+            cfg_errors_add(p->errs, "%s:%d:%d: YAML syntax: %s", p->file,
+                           de->line + 1, de->column + 1, de->msg);
+            n++;
+        }
+        if (!n) {
+            cfg_errors_add(p->errs, "%s:1:1: cannot read or parse the file",
+                           p->file);
+        }
+    }
+    fy_diag_destroy(diag);
+    return doc;
+}
+
+bool yp_is_map(struct yp *p, struct fy_node *n, const char *what)
+{
+    if (n && fy_node_get_type(n) == FYNT_MAPPING) {
+        return true;
+    }
+    yp_error(p, n, "%s: expected a mapping (key: value)", what);
+    return false;
+}
+
+bool yp_is_seq(struct yp *p, struct fy_node *n, const char *what)
+{
+    if (n && fy_node_get_type(n) == FYNT_SEQUENCE) {
+        return true;
+    }
+    yp_error(p, n, "%s: expected a list", what);
+    return false;
+}
+
+const char *yp_str(struct yp *p, struct fy_node *n, const char *what)
+{
+    if (!n || fy_node_get_type(n) != FYNT_SCALAR) {
+        yp_error(p, n, "%s: expected a single value", what);
+        return NULL;
+    }
+    return fy_node_get_scalar0(n);
+}
+
+bool yp_bool(struct yp *p, struct fy_node *n, const char *what, bool *out)
+{
+    const char *s = yp_str(p, n, what);
+    if (!s) {
+        return false;
+    }
+    if (!strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "on")) {
+        *out = true;
+    } else if (!strcmp(s, "false") || !strcmp(s, "no") ||
+               !strcmp(s, "off")) {
+        *out = false;
+    } else {
+        yp_error(p, n, "%s: '%s' is not true or false", what, s);
+        return false;
+    }
+    return true;
+}
+
+bool yp_int(struct yp *p, struct fy_node *n, const char *what, int lo,
+            int hi, int *out)
+{
+    const char *s = yp_str(p, n, what);
+    if (!s) {
+        return false;
+    }
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < lo || v > hi) {
+        yp_error(p, n, "%s: '%s' is not a whole number from %d to %d", what,
+                 s, lo, hi);
+        return false;
+    }
+    *out = (int)v;
+    return true;
+}
+
+bool yp_duration(struct yp *p, struct fy_node *n, const char *what,
+                 int64_t *out_ms)
+{
+    const char *s = yp_str(p, n, what);
+    if (!s) {
+        return false;
+    }
+    if (!config_parse_duration(s, out_ms)) {
+        yp_error(p, n, "%s: '%s' is not a duration (500ms, 2s, 5m, 1h)",
+                 what, s);
+        return false;
+    }
+    return true;
+}
+
+bool yp_size(struct yp *p, struct fy_node *n, const char *what, int *w,
+             int *h)
+{
+    const char *s = yp_str(p, n, what);
+    if (!s) {
+        return false;
+    }
+    char tail;
+    if (sscanf(s, "%dx%d%c", w, h, &tail) != 2 || *w < 1 || *h < 1 ||
+        *w > 16384 || *h > 16384) {
+        yp_error(p, n, "%s: '%s' is not a size WIDTHxHEIGHT", what, s);
+        return false;
+    }
+    return true;
+}
+
+bool yp_enum(struct yp *p, struct fy_node *n, const char *what,
+             const char *const *names, int *out)
+{
+    const char *s = yp_str(p, n, what);
+    if (!s) {
+        return false;
+    }
+    char list[256] = "";
+    for (int i = 0; names[i]; i++) {
+        if (!strcmp(s, names[i])) {
+            *out = i;
+            return true;
+        }
+        size_t l = strlen(list);
+        snprintf(list + l, sizeof(list) - l, "%s%s", i ? " | " : "",
+                 names[i]);
+    }
+    yp_error(p, n, "%s: '%s' must be one of %s", what, s, list);
+    return false;
+}
+
+void yp_check_keys(struct yp *p, struct fy_node *map,
+                   const char *const *allowed, const char *what)
+{
+    void *it = NULL;
+    struct fy_node_pair *pr;
+    while ((pr = fy_node_mapping_iterate(map, &it))) {
+        struct fy_node *k = fy_node_pair_key(pr);
+        const char *ks = k && fy_node_get_type(k) == FYNT_SCALAR
+                             ? fy_node_get_scalar0(k)
+                             : NULL;
+        bool ok = false;
+        for (int i = 0; ks && allowed[i]; i++) {
+            ok |= !strcmp(ks, allowed[i]);
+        }
+        if (!ok) {
+            yp_error(p, k, "%s: unknown key '%s'", what, ks ? ks : "?");
+        }
+    }
+}
+
+struct fy_node *yp_get(struct fy_node *map, const char *key)
+{
+    return fy_node_mapping_lookup_by_string(map, key, FY_NT);
+}

@@ -1,0 +1,689 @@
+/*
+ * The engine: the only module that knows all the others.
+ *
+ * Threads:
+ *   - main thread: vigil_engine_run() runs the renderer (SDL).
+ *   - loop thread: one libuv loop for the control API, the patrol timer,
+ *     the health check and the alert bus. Everything in `struct loop_state`
+ *     below is touched by it alone.
+ *   - one worker per camera (src/source).
+ *
+ * Cross-thread traffic, all into the loop through one coalescing doorbell
+ * (uv_async): camera status changes (read back with source_status_get),
+ * finished snapshots (a locked list), and the quit request (an atomic).
+ * The loop publishes scenes to the renderer (render_set_scene) and asks it
+ * for snapshots (render_request_snapshot).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <uv.h>
+
+#include "alert/alert.h"
+#include "config/config.h"
+#include "control/control.h"
+#include "core/demo.h"
+#include "frame/mailbox.h"
+#include "render/render.h"
+#include "render/scene.h"
+#include "sched/sched.h"
+#include "source/source.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/png.h"
+#include "util/time.h"
+#include "vigil/vigil.h"
+
+#ifndef VIGIL_LAYOUTS_DIR
+#define VIGIL_LAYOUTS_DIR "layouts"
+#endif
+#define FONT_PATH "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+#define HEALTH_PERIOD_MS 100
+
+struct cam_rt {
+    struct source *src;
+    struct mailbox *mb;
+    /* loop thread only: */
+    struct source_status st;
+    enum scene_cam_state eff;
+    int64_t eff_since_ns;
+    int failed;          /* down since the last time it was live */
+};
+
+struct snap_result {
+    uint64_t token;
+    uint8_t *rgb;
+    int w, h;
+    struct snap_result *next;
+};
+
+struct png_job {
+    uv_work_t req;
+    struct vigil_engine *e;
+    struct snap_result *r;
+    uint8_t *png;
+    size_t len;
+    int ret;
+};
+
+struct vigil_engine {
+    struct vigil_settings set;
+    struct vlog *log;
+    struct config *cfg;
+    char *demo_text;
+    int n_cams;
+    struct cam_rt *cams;
+    struct render *render;
+
+    /* loop thread only (and create/destroy before/after it runs): */
+    uv_loop_t loop;
+    uv_async_t doorbell;
+    uv_timer_t health_timer, sched_timer;
+    uv_signal_t sigint, sigterm;
+    struct control *control;
+    struct alert_bus *alerts;
+    int plan;
+    int64_t epoch_ms;
+    struct sched_screen *sched;   /* per screen, for `plan` */
+    struct sched_view *views;     /* per screen, last evaluation */
+    struct scene *scene;          /* last published */
+    int png_jobs;
+
+    pthread_t loop_thread;
+    int loop_started;
+    atomic_bool quit;
+    atomic_bool loop_quit;
+
+    pthread_mutex_t snap_lock;
+    struct snap_result *snaps;    /* protected by snap_lock */
+};
+
+/* ---- settings ---- */
+
+void vigil_settings_default(struct vigil_settings *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->log_level = VIGIL_LOG_INFO;
+}
+
+static const char *layouts_dir(void)
+{
+    const char *env = getenv("VIGIL_LAYOUTS_DIR");
+    return env && *env ? env : VIGIL_LAYOUTS_DIR;
+}
+
+static struct config *load_config(const struct vigil_settings *s,
+                                  char **demo_text, struct vlog *log)
+{
+    struct cfg_errors errs = { 0 };
+    struct config *c;
+    if (s->config_path) {
+        c = config_load(s->config_path, NULL, layouts_dir(), &errs);
+    } else {
+        *demo_text = demo_config_text(FONT_PATH);
+        c = config_load("<demo>", *demo_text, layouts_dir(), &errs);
+    }
+    for (size_t i = 0; i < errs.n; i++) {
+        VLOG_ERR(log, "%s", errs.msgs[i]);
+    }
+    cfg_errors_finish(&errs);
+    return c;
+}
+
+int vigil_config_check(const char *path, const struct vigil_settings *s)
+{
+    vlog_setup(s->log_level, s->log_cb, s->log_cookie);
+    struct vlog *log = vlog_create(NULL, "config");
+    if (access(path, R_OK) != 0) {
+        int err = -errno;
+        VLOG_ERR(log, "%s: %s", path, strerror(errno));
+        vlog_destroy(log);
+        return err;
+    }
+    struct vigil_settings tmp = *s;
+    tmp.config_path = path;
+    struct config *c = load_config(&tmp, NULL, log);
+    vlog_destroy(log);
+    if (!c) {
+        return VIGIL_ECONFIG;
+    }
+    config_unref(c);
+    return 0;
+}
+
+/* ---- camera health (loop thread) ---- */
+
+static int64_t stall_budget_ns(const struct vigil_engine *e,
+                               const struct cam_rt *c)
+{
+    if (e->cfg->stall_after_ms) {
+        return e->cfg->stall_after_ms * VT_MS;
+    }
+    int64_t ten = 10 * c->st.frame_interval_ns;
+    return ten > VT_S ? ten : VT_S;
+}
+
+static enum scene_cam_state effective_state(const struct vigil_engine *e,
+                                            struct cam_rt *c, int64_t now)
+{
+    switch (c->st.state) {
+    case SOURCE_LIVE:
+        c->failed = 0;
+        return now - c->st.last_frame_ns > stall_budget_ns(e, c)
+                   ? SCENE_CAM_STALLED
+                   : SCENE_CAM_LIVE;
+    case SOURCE_DOWN:
+        c->failed = 1;
+        return SCENE_CAM_DOWN;
+    case SOURCE_CONNECTING:
+    default:
+        /* Reconnecting after a failure is still an outage. */
+        return c->failed ? SCENE_CAM_DOWN : SCENE_CAM_CONNECTING;
+    }
+}
+
+static void publish_scene(struct vigil_engine *e)
+{
+    struct scene *sc = scene_create(e->cfg);
+    for (int s = 0; s < sc->n_screens; s++) {
+        const struct sched_view *v = &e->views[s];
+        sc->screens[s].layout = v->layout;
+        sc->screens[s].n_tiles = v->n_tiles;
+        memcpy(sc->screens[s].cams, v->cams, sizeof(int) * (size_t)v->n_tiles);
+    }
+    for (int i = 0; i < e->n_cams; i++) {
+        sc->cams[i].state = e->cams[i].eff;
+        sc->cams[i].since_ns = e->cams[i].eff_since_ns;
+    }
+    render_set_scene(e->render, sc);
+    scene_unref(e->scene);
+    e->scene = sc;
+}
+
+static void update_cameras(struct vigil_engine *e)
+{
+    int64_t now = vt_mono_ns();
+    int changed = 0;
+    for (int i = 0; i < e->n_cams; i++) {
+        struct cam_rt *c = &e->cams[i];
+        const struct cfg_camera *cc = &e->cfg->cameras[i];
+        source_status_get(c->src, &c->st);
+        enum scene_cam_state eff = effective_state(e, c, now);
+        if (eff == c->eff) {
+            continue;
+        }
+        VLOG_INFO(e->log, "camera %s: %s", cc->id,
+                  eff == SCENE_CAM_LIVE      ? "live"
+                  : eff == SCENE_CAM_STALLED ? "stalled"
+                  : eff == SCENE_CAM_DOWN    ? c->st.reason
+                                             : "connecting");
+        char detail[256];
+        int64_t wall = vt_wall_ms();
+        if (eff == SCENE_CAM_STALLED) {
+            snprintf(detail, sizeof(detail), "no decoded frame for %.1f s",
+                     stall_budget_ns(e, c) / 1e9);
+            alert_camera_update(e->alerts, i, cc->id, "stalled", detail,
+                                wall);
+        } else if (eff == SCENE_CAM_DOWN) {
+            alert_camera_update(e->alerts, i, cc->id, "down", c->st.reason,
+                                wall);
+        } else if (eff == SCENE_CAM_LIVE) {
+            snprintf(detail, sizeof(detail), "live again, %.1f fps",
+                     c->st.frame_interval_ns
+                         ? (double)VT_S / c->st.frame_interval_ns
+                         : c->st.fps);
+            alert_camera_update(e->alerts, i, cc->id, NULL, detail, wall);
+        }
+        c->eff = eff;
+        c->eff_since_ns = now;
+        changed = 1;
+    }
+    if (changed) {
+        publish_scene(e);
+    }
+}
+
+/* ---- patrol (loop thread) ---- */
+
+static void sched_fire(uv_timer_t *t);
+
+static void sched_update(struct vigil_engine *e)
+{
+    int64_t now = vt_wall_ms();
+    int64_t next = INT64_MAX;
+    bool *down = xcalloc((size_t)e->n_cams + 1, sizeof(bool));
+    for (int i = 0; i < e->n_cams; i++) {
+        down[i] = e->cams[i].eff == SCENE_CAM_DOWN;
+    }
+    for (int s = 0; s < e->cfg->n_screens; s++) {
+        sched_eval(&e->sched[s], e->epoch_ms, now, down, &e->views[s]);
+        if (e->views[s].next_change_ms < next) {
+            next = e->views[s].next_change_ms;
+        }
+    }
+    free(down);
+    publish_scene(e);
+    if (next != INT64_MAX) {
+        /* Re-evaluate exactly at the boundary (from the wall clock, so a
+         * late timer never stretches a page). */
+        int64_t delay = next - vt_wall_ms();
+        uv_timer_start(&e->sched_timer, sched_fire,
+                       (uint64_t)(delay > 0 ? delay : 0), 0);
+    }
+}
+
+static void sched_fire(uv_timer_t *t)
+{
+    sched_update(t->data);
+}
+
+static void health_fire(uv_timer_t *t)
+{
+    update_cameras(t->data);
+}
+
+/* ---- status document ---- */
+
+static json_t *iso_time(int64_t wall_ms)
+{
+    char ts[48];
+    vt_format_rfc3339(wall_ms, ts, sizeof(ts));
+    return json_string(ts);
+}
+
+static const char *eff_name(enum scene_cam_state s)
+{
+    static const char *const n[] = { "connecting", "live", "stalled",
+                                     "down" };
+    return n[s];
+}
+
+static json_t *status_json(void *ctx)
+{
+    struct vigil_engine *e = ctx;
+    const struct config *cfg = e->cfg;
+    int64_t now = vt_mono_ns();
+    json_t *cams = json_array();
+    for (int i = 0; i < e->n_cams; i++) {
+        const struct cam_rt *c = &e->cams[i];
+        json_t *age = c->st.last_frame_ns
+                          ? json_integer((now - c->st.last_frame_ns) / VT_MS)
+                          : json_null();
+        json_array_append_new(
+            cams,
+            json_pack("{s:s, s:s, s:s, s:s, s:f, s:o, s:I, s:I, s:I, s:i, "
+                      "s:i, s:s}",
+                      "id", cfg->cameras[i].id, "name", cfg->cameras[i].name,
+                      "state", eff_name(c->eff), "reason", c->st.reason,
+                      "fps", c->st.fps, "last_frame_age_ms", age, "frames",
+                      (json_int_t)c->st.frames, "reconnects",
+                      (json_int_t)c->st.reconnects, "frames_dropped",
+                      (json_int_t)mailbox_drops(c->mb), "width", c->st.width,
+                      "height", c->st.height, "codec", c->st.codec));
+    }
+    json_t *screens = json_array();
+    for (int s = 0; s < cfg->n_screens; s++) {
+        const struct sched_view *v = &e->views[s];
+        json_t *tiles = json_array();
+        for (int t = 0; t < v->n_tiles; t++) {
+            json_array_append_new(
+                tiles, json_pack("{s:i, s:o}", "tile", t, "camera",
+                                 v->cams[t] >= 0
+                                     ? json_string(cfg->cameras[v->cams[t]].id)
+                                     : json_null()));
+        }
+        json_array_append_new(
+            screens,
+            json_pack("{s:s, s:i, s:i, s:o, s:i, s:i, s:o, s:o, s:o}", "id",
+                      cfg->screens[s].id, "width", cfg->screens[s].width,
+                      "height", cfg->screens[s].height, "layout",
+                      v->layout >= 0 ? json_string(cfg->layouts[v->layout].name)
+                                     : json_null(),
+                      "page", v->page, "pages", v->n_pages, "page_started",
+                      iso_time(v->page_start_ms), "next_change",
+                      v->next_change_ms == INT64_MAX
+                          ? json_null()
+                          : iso_time(v->next_change_ms),
+                      "tiles", tiles));
+    }
+    return json_pack("{s:s, s:o, s:I, s:s, s:o, s:o, s:o, s:I}", "wall",
+                     cfg->wall_name, "time", iso_time(vt_wall_ms()),
+                     "time_ms", (json_int_t)vt_wall_ms(), "plan",
+                     e->plan >= 0 ? cfg->plans[e->plan].name : "", "cameras",
+                     cams, "screens", screens, "alerts",
+                     alert_bus_open_json(e->alerts), "frames_composed",
+                     (json_int_t)render_frames_composed(e->render));
+}
+
+/* ---- snapshots ---- */
+
+static int snapshot_start(void *ctx, const char *screen_id, uint64_t token)
+{
+    struct vigil_engine *e = ctx;
+    int s = screen_id ? config_find_screen(e->cfg, screen_id) : 0;
+    if (s < 0) {
+        return -ENOENT;
+    }
+    render_request_snapshot(e->render, s, token);
+    return 0;
+}
+
+/* Main thread: hand the pixels to the loop. */
+static void snapshot_done(void *ctx, uint64_t id, uint8_t *rgb, int w, int h)
+{
+    struct vigil_engine *e = ctx;
+    struct snap_result *r = xzalloc(sizeof(*r));
+    *r = (struct snap_result){ id, rgb, w, h, NULL };
+    pthread_mutex_lock(&e->snap_lock);
+    r->next = e->snaps;
+    e->snaps = r;
+    pthread_mutex_unlock(&e->snap_lock);
+    uv_async_send(&e->doorbell);
+}
+
+/* libuv pool thread: PNG encoding is CPU work that must not stall the
+ * loop. */
+static void png_work(uv_work_t *req)
+{
+    struct png_job *j = req->data;
+    j->ret = j->r->rgb ? png_encode_rgb(j->r->rgb, j->r->w, j->r->h, &j->png,
+                                        &j->len)
+                       : -EIO;
+}
+
+static void png_after(uv_work_t *req, int status)
+{
+    struct png_job *j = req->data;
+    struct vigil_engine *e = j->e;
+    if (j->ret == 0 && status == 0) {
+        control_reply(e->control, j->r->token, 200, "image/png", j->png,
+                      j->len);
+    } else {
+        free(j->png);
+        char *msg = xstrdup("{\"error\": \"snapshot failed\"}");
+        control_reply(e->control, j->r->token, 503, "application/json", msg,
+                      strlen(msg));
+    }
+    free(j->r->rgb);
+    free(j->r);
+    free(j);
+    e->png_jobs--;
+}
+
+static void drain_snapshots(struct vigil_engine *e)
+{
+    pthread_mutex_lock(&e->snap_lock);
+    struct snap_result *list = e->snaps;
+    e->snaps = NULL;
+    pthread_mutex_unlock(&e->snap_lock);
+    while (list) {
+        struct snap_result *r = list;
+        list = r->next;
+        struct png_job *j = xzalloc(sizeof(*j));
+        j->e = e;
+        j->r = r;
+        j->req.data = j;
+        e->png_jobs++;
+        if (uv_queue_work(&e->loop, &j->req, png_work, png_after) != 0) {
+            j->ret = -EIO;
+            png_after(&j->req, -1);
+        }
+    }
+}
+
+/* ---- loop thread ---- */
+
+static void close_cb(uv_handle_t *h)
+{
+    (void)h;
+}
+
+static void doorbell(uv_async_t *a)
+{
+    struct vigil_engine *e = a->data;
+    if (atomic_load(&e->loop_quit)) {
+        uv_timer_stop(&e->health_timer);
+        uv_timer_stop(&e->sched_timer);
+        control_destroy(e->control);
+        e->control = NULL;
+        uv_close((uv_handle_t *)&e->health_timer, close_cb);
+        uv_close((uv_handle_t *)&e->sched_timer, close_cb);
+        uv_close((uv_handle_t *)&e->sigint, close_cb);
+        uv_close((uv_handle_t *)&e->sigterm, close_cb);
+        uv_close((uv_handle_t *)&e->doorbell, close_cb);
+        return;
+    }
+    update_cameras(e);
+    drain_snapshots(e);
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+    struct vigil_engine *e = s->data;
+    VLOG_INFO(e->log, "signal %d: stopping", signum);
+    vigil_engine_quit(e);
+}
+
+static void *loop_main(void *arg)
+{
+    struct vigil_engine *e = arg;
+    uv_timer_start(&e->health_timer, health_fire, HEALTH_PERIOD_MS,
+                   HEALTH_PERIOD_MS);
+    sched_update(e);
+    uv_run(&e->loop, UV_RUN_DEFAULT);
+    return NULL;
+}
+
+static void status_cb(void *ctx)
+{
+    struct vigil_engine *e = ctx;
+    uv_async_send(&e->doorbell);
+}
+
+static void frame_cb(void *ctx)
+{
+    struct vigil_engine *e = ctx;
+    render_wake(e->render);
+}
+
+/* ---- public API ---- */
+
+int vigil_engine_create(struct vigil_engine **out,
+                        const struct vigil_settings *s)
+{
+    *out = NULL;
+    vlog_setup(s->log_level, s->log_cb, s->log_cookie);
+    struct vigil_engine *e = xzalloc(sizeof(*e));
+    e->set = *s;
+    e->log = vlog_create(NULL, "engine");
+    pthread_mutex_init(&e->snap_lock, NULL);
+    atomic_init(&e->quit, false);
+    atomic_init(&e->loop_quit, false);
+    uv_loop_init(&e->loop);
+    int ret = VIGIL_ECONFIG;
+    e->cfg = load_config(s, &e->demo_text, e->log);
+    if (!e->cfg) {
+        VLOG_ERR(e->log, "the wall does not start on an invalid config");
+        goto fail;
+    }
+    const struct config *cfg = e->cfg;
+    if (cfg->timezone) {
+        setenv("TZ", cfg->timezone, 1);
+        tzset();
+    }
+    e->n_cams = cfg->n_cameras;
+    e->cams = xcalloc((size_t)e->n_cams + 1, sizeof(*e->cams));
+    for (int i = 0; i < e->n_cams; i++) {
+        e->cams[i].mb = mailbox_create();
+    }
+    e->plan = config_default_plan(cfg);
+    e->epoch_ms = 0; /* pages aligned to the wall clock (see sched.h) */
+    e->sched = xcalloc((size_t)cfg->n_screens, sizeof(*e->sched));
+    e->views = xcalloc((size_t)cfg->n_screens, sizeof(*e->views));
+    for (int i = 0; i < cfg->n_screens; i++) {
+        sched_screen_build(cfg, e->plan, i, &e->sched[i]);
+        e->views[i].page = e->views[i].layout = -1;
+    }
+    ret = VIGIL_EJOURNAL;
+    e->alerts = alert_bus_create(cfg->journal, cfg->wall_name, e->n_cams);
+    if (!e->alerts) {
+        goto fail;
+    }
+    static const struct control_ops ops = { status_json, snapshot_start };
+    ret = VIGIL_ELISTEN;
+    const char *host = cfg->listen_host;
+    int port = cfg->listen_port;
+    char *lhost = NULL;
+    if (s->listen) {
+        const char *colon = strrchr(s->listen, ':');
+        if (colon) {
+            lhost = xasprintf("%.*s", (int)(colon - s->listen), s->listen);
+            host = lhost;
+            port = atoi(colon + 1);
+        }
+    }
+    e->control = control_create(&e->loop, host, port, &ops, e);
+    free(lhost);
+    if (!e->control) {
+        goto fail;
+    }
+    uv_async_init(&e->loop, &e->doorbell, doorbell);
+    uv_timer_init(&e->loop, &e->health_timer);
+    uv_timer_init(&e->loop, &e->sched_timer);
+    uv_signal_init(&e->loop, &e->sigint);
+    uv_signal_init(&e->loop, &e->sigterm);
+    e->doorbell.data = e->health_timer.data = e->sched_timer.data = e;
+    e->sigint.data = e->sigterm.data = e;
+    uv_signal_start(&e->sigint, on_signal, SIGINT);
+    uv_signal_start(&e->sigterm, on_signal, SIGTERM);
+    *out = e;
+    return 0;
+fail:
+    vigil_engine_destroy(&e);
+    return ret;
+}
+
+int vigil_engine_run(struct vigil_engine *e)
+{
+    e->scene = scene_create(e->cfg);
+    struct mailbox **mbs = xcalloc((size_t)e->n_cams + 1, sizeof(*mbs));
+    for (int i = 0; i < e->n_cams; i++) {
+        mbs[i] = e->cams[i].mb;
+    }
+    struct render_params rp = {
+        .headless = e->set.headless,
+        .scene = e->scene,
+        .mailboxes = mbs,
+        .n_mailboxes = e->n_cams,
+        .font_path = FONT_PATH,
+        .on_snapshot = snapshot_done,
+        .cb_ctx = e,
+    };
+    e->render = render_create(&rp);
+    if (!e->render) {
+        free(mbs);
+        return VIGIL_EDISPLAY;
+    }
+    for (int i = 0; i < e->n_cams; i++) {
+        const struct cfg_camera *cc = &e->cfg->cameras[i];
+        struct source_params sp = {
+            .name = cc->id,
+            .url = cc->url,
+            .transport = cc->transport,
+            .mailbox = e->cams[i].mb,
+            .on_status = status_cb,
+            .on_frame = frame_cb,
+            .cb_ctx = e,
+            .seed = 0x9E3779B97F4A7C15ull * (uint64_t)(i + 1) ^
+                    (uint64_t)vt_mono_ns(),
+        };
+        e->cams[i].src = source_create(&sp);
+        e->cams[i].eff_since_ns = vt_mono_ns();
+    }
+    if (pthread_create(&e->loop_thread, NULL, loop_main, e) != 0) {
+        VLOG_ERR(e->log, "cannot start the loop thread");
+    } else {
+        e->loop_started = 1;
+        if (!atomic_load(&e->quit)) {
+            render_run(e->render);
+        }
+    }
+    /* Stop order: the loop (no more scenes or snapshot requests), then
+     * the cameras (no more frames), then the renderer. */
+    if (e->loop_started) {
+        atomic_store(&e->loop_quit, true);
+        uv_async_send(&e->doorbell);
+        pthread_join(e->loop_thread, NULL);
+        e->loop_started = 0;
+    }
+    for (int i = 0; i < e->n_cams; i++) {
+        source_destroy(e->cams[i].src);
+        e->cams[i].src = NULL;
+    }
+    render_destroy(e->render);
+    e->render = NULL;
+    free(mbs);
+    return 0;
+}
+
+void vigil_engine_quit(struct vigil_engine *e)
+{
+    atomic_store(&e->quit, true);
+    if (e->render) {
+        render_quit(e->render);
+    }
+}
+
+void vigil_engine_destroy(struct vigil_engine **pe)
+{
+    struct vigil_engine *e = pe ? *pe : NULL;
+    if (!e) {
+        return;
+    }
+    if (e->control) {
+        /* never ran: close the handles created in create() */
+        control_destroy(e->control);
+        uv_close((uv_handle_t *)&e->doorbell, close_cb);
+        uv_close((uv_handle_t *)&e->health_timer, close_cb);
+        uv_close((uv_handle_t *)&e->sched_timer, close_cb);
+        uv_close((uv_handle_t *)&e->sigint, close_cb);
+        uv_close((uv_handle_t *)&e->sigterm, close_cb);
+    }
+    uv_run(&e->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&e->loop);
+    struct snap_result *r = e->snaps;
+    while (r) {
+        struct snap_result *n = r->next;
+        free(r->rgb);
+        free(r);
+        r = n;
+    }
+    for (int i = 0; e->cams && i < e->n_cams; i++) {
+        source_destroy(e->cams[i].src);
+        mailbox_destroy(e->cams[i].mb);
+    }
+    free(e->cams);
+    if (e->cfg) {
+        for (int i = 0; i < e->cfg->n_screens; i++) {
+            sched_screen_finish(&e->sched[i]);
+        }
+    }
+    free(e->sched);
+    free(e->views);
+    scene_unref(e->scene);
+    alert_bus_destroy(e->alerts);
+    config_unref(e->cfg);
+    free(e->demo_text);
+    pthread_mutex_destroy(&e->snap_lock);
+    vlog_destroy(e->log);
+    free(e);
+    *pe = NULL;
+}

@@ -1,0 +1,88 @@
+/*
+ * vigil: the command-line front end.
+ *
+ *   vigil [CONFIG] [--headless] [--listen HOST:PORT] [-v|-q]
+ *   vigil --check CONFIG
+ *
+ * Without CONFIG it runs the built-in demo wall. Without a display
+ * (neither DISPLAY nor WAYLAND_DISPLAY set) it runs headless.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vigil/vigil.h"
+
+static void usage(FILE *f)
+{
+    fputs("usage: vigil [CONFIG] [--headless] [--listen HOST:PORT] [-v|-q]\n"
+          "       vigil --check CONFIG\n"
+          "\n"
+          "  CONFIG            wall configuration (YAML); none: the demo wall\n"
+          "  --check CONFIG    validate CONFIG, print every error, exit 1 if "
+          "any\n"
+          "  --headless        render off-screen; see /api/snapshot.png\n"
+          "  --listen H:P      override control.listen\n"
+          "  -v, -vv / -q      more / less logging\n",
+          f);
+}
+
+int main(int argc, char **argv)
+{
+    struct vigil_settings s;
+    vigil_settings_default(&s);
+    const char *check = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--check") && i + 1 < argc) {
+            check = argv[++i];
+        } else if (!strcmp(a, "--headless")) {
+            s.headless = 1;
+        } else if (!strcmp(a, "--listen") && i + 1 < argc) {
+            s.listen = argv[++i];
+        } else if (!strcmp(a, "-v")) {
+            s.log_level = VIGIL_LOG_DEBUG;
+        } else if (!strcmp(a, "-vv")) {
+            s.log_level = VIGIL_LOG_TRACE;
+        } else if (!strcmp(a, "-q")) {
+            s.log_level = VIGIL_LOG_WARN;
+        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            return 0;
+        } else if (a[0] != '-' && !s.config_path) {
+            s.config_path = a;
+        } else {
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (check) {
+        int ret = vigil_config_check(check, &s);
+        if (ret == 0) {
+            printf("%s: OK\n", check);
+        }
+        return ret == 0 ? 0 : 1;
+    }
+    if (!s.headless && !getenv("DISPLAY") && !getenv("WAYLAND_DISPLAY")) {
+        fputs("vigil: no display found; running headless\n", stderr);
+        s.headless = 1;
+    }
+    struct vigil_engine *e;
+    int ret = vigil_engine_create(&e, &s);
+    if (ret < 0) {
+        fprintf(stderr, "vigil: %s\n", vigil_strerror(ret));
+        return 1;
+    }
+    if (s.headless) {
+        fputs("vigil: wall status at /api/status, picture at "
+              "/api/snapshot.png?screen=ID (see the listen address above)\n",
+              stderr);
+    }
+    ret = vigil_engine_run(e);
+    vigil_engine_destroy(&e);
+    if (ret < 0) {
+        fprintf(stderr, "vigil: %s\n", vigil_strerror(ret));
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,573 @@
+/*
+ * SDL2 renderer. Owns: windows or canvases, SDL renderers, textures,
+ * fonts, the current scene reference and one held frame per camera. Runs
+ * on the main thread only (SDL's rule for video and rendering).
+ *
+ * Wakeups: workers call render_wake() after putting a frame; an atomic
+ * flag makes sure at most one wake event is queued (libuv's async
+ * coalescing). The loop thread publishes scenes under `lock` and queues
+ * snapshot requests the same way.
+ *
+ * Lock order: `lock` is a leaf; mailbox locks are never taken under it.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <SDL.h>
+#include <SDL_ttf.h>
+#include <libavutil/frame.h>
+
+#include "frame/mailbox.h"
+#include "layout/layout.h"
+#include "render/render.h"
+#include "render/scene.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/time.h"
+
+#define MAX_SNAP_REQ 16
+#define FONT_MIN 8
+#define FONT_MAX 72
+#define HEADLESS_FRAME_NS (40 * VT_MS) /* 25 fps cap without vsync */
+
+struct cam_tex {
+    SDL_Texture *tex;
+    int w, h;
+    uint64_t gen;         /* held-frame generation uploaded */
+    SDL_Texture *label;
+    int label_size;
+};
+
+struct screen {
+    int w, h;
+    SDL_Window *win;      /* NULL when headless */
+    SDL_Surface *canvas;  /* headless target */
+    SDL_Texture *target;  /* windowed: composition at configured size */
+    SDL_Renderer *r;
+    struct cam_tex *tex;  /* per camera */
+};
+
+struct held {
+    AVFrame *frame;       /* newest frame taken from the mailbox */
+    uint64_t mb_gen;      /* mailbox generation seen */
+    uint64_t gen;         /* bumps when frame changes */
+};
+
+struct snap_req {
+    int screen;
+    uint64_t id;
+};
+
+struct render {
+    struct render_params p;
+    struct vlog *log;
+    Uint32 wake_event;
+    atomic_bool wake_pending;
+    atomic_bool quit;
+    atomic_uint_fast64_t composed;
+
+    struct screen *screens;
+    int n_screens;
+    struct held *held;
+    int n_cams;
+    struct scene *scene;  /* drawn scene, main thread only */
+    TTF_Font *fonts[FONT_MAX + 1];
+
+    pthread_mutex_t lock;
+    /* protected by lock */
+    struct scene *next_scene;
+    struct snap_req reqs[MAX_SNAP_REQ];
+    int n_reqs;
+};
+
+static void screen_finish(struct render *r, struct screen *s)
+{
+    for (int c = 0; s->tex && c < r->n_cams; c++) {
+        if (s->tex[c].tex) {
+            SDL_DestroyTexture(s->tex[c].tex);
+        }
+        if (s->tex[c].label) {
+            SDL_DestroyTexture(s->tex[c].label);
+        }
+    }
+    free(s->tex);
+    if (s->target) {
+        SDL_DestroyTexture(s->target);
+    }
+    if (s->r) {
+        SDL_DestroyRenderer(s->r);
+    }
+    if (s->canvas) {
+        SDL_FreeSurface(s->canvas);
+    }
+    if (s->win) {
+        SDL_DestroyWindow(s->win);
+    }
+}
+
+static int screen_init(struct render *r, struct screen *s,
+                       const struct cfg_screen *cs)
+{
+    s->w = cs->width;
+    s->h = cs->height;
+    s->tex = xcalloc((size_t)r->n_cams + 1, sizeof(*s->tex));
+    if (r->p.headless) {
+        s->canvas = SDL_CreateRGBSurfaceWithFormat(0, s->w, s->h, 32,
+                                                   SDL_PIXELFORMAT_ARGB8888);
+        s->r = s->canvas ? SDL_CreateSoftwareRenderer(s->canvas) : NULL;
+    } else {
+        Uint32 flags = SDL_WINDOW_SHOWN | SDL_WINDOW_RESIZABLE;
+        if (cs->fullscreen) {
+            flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
+        }
+        int disp = cs->display < SDL_GetNumVideoDisplays() ? cs->display : 0;
+        char title[128];
+        snprintf(title, sizeof(title), "Vigil - %s", cs->id);
+        s->win = SDL_CreateWindow(title, SDL_WINDOWPOS_CENTERED_DISPLAY(disp),
+                                  SDL_WINDOWPOS_CENTERED_DISPLAY(disp), s->w,
+                                  s->h, flags);
+        if (s->win) {
+            s->r = SDL_CreateRenderer(s->win, -1,
+                                      SDL_RENDERER_ACCELERATED |
+                                          SDL_RENDERER_PRESENTVSYNC |
+                                          SDL_RENDERER_TARGETTEXTURE);
+            if (!s->r) {
+                s->r = SDL_CreateRenderer(s->win, -1,
+                                          SDL_RENDERER_SOFTWARE |
+                                              SDL_RENDERER_TARGETTEXTURE);
+            }
+        }
+        if (s->r) {
+            SDL_RenderSetLogicalSize(s->r, s->w, s->h);
+            s->target = SDL_CreateTexture(s->r, SDL_PIXELFORMAT_ARGB8888,
+                                          SDL_TEXTUREACCESS_TARGET, s->w,
+                                          s->h);
+        }
+    }
+    if (!s->r) {
+        VLOG_ERR(r->log, "screen %s: %s", cs->id, SDL_GetError());
+        return -1;
+    }
+    SDL_SetRenderDrawBlendMode(s->r, SDL_BLENDMODE_BLEND);
+    return 0;
+}
+
+struct render *render_create(const struct render_params *p)
+{
+    struct render *r = xzalloc(sizeof(*r));
+    r->p = *p;
+    r->log = vlog_create(NULL, "render");
+    r->n_cams = p->n_mailboxes;
+    r->held = xcalloc((size_t)r->n_cams + 1, sizeof(*r->held));
+    pthread_mutex_init(&r->lock, NULL);
+    atomic_init(&r->wake_pending, false);
+    atomic_init(&r->quit, false);
+    atomic_init(&r->composed, 0);
+    r->scene = scene_ref(p->scene);
+
+    Uint32 sub = p->headless ? SDL_INIT_EVENTS : SDL_INIT_VIDEO;
+    if (SDL_InitSubSystem(sub) != 0) {
+        VLOG_ERR(r->log, "SDL init: %s", SDL_GetError());
+        goto fail;
+    }
+    if (TTF_Init() != 0) {
+        VLOG_ERR(r->log, "SDL_ttf init: %s", TTF_GetError());
+        goto fail;
+    }
+    r->wake_event = SDL_RegisterEvents(1);
+    const struct config *cfg = r->scene->cfg;
+    r->n_screens = cfg->n_screens;
+    r->screens = xcalloc((size_t)r->n_screens, sizeof(*r->screens));
+    for (int i = 0; i < r->n_screens; i++) {
+        if (screen_init(r, &r->screens[i], &cfg->screens[i]) < 0) {
+            goto fail;
+        }
+    }
+    VLOG_INFO(r->log, "%d screen(s), %s", r->n_screens,
+              p->headless ? "headless (software canvas)" : "windowed");
+    return r;
+fail:
+    render_destroy(r);
+    return NULL;
+}
+
+void render_destroy(struct render *r)
+{
+    if (!r) {
+        return;
+    }
+    for (int i = 0; i < r->n_screens; i++) {
+        screen_finish(r, &r->screens[i]);
+    }
+    free(r->screens);
+    for (int c = 0; c < r->n_cams; c++) {
+        av_frame_free(&r->held[c].frame);
+    }
+    free(r->held);
+    for (int i = 0; i <= FONT_MAX; i++) {
+        if (r->fonts[i]) {
+            TTF_CloseFont(r->fonts[i]);
+        }
+    }
+    if (TTF_WasInit()) {
+        TTF_Quit();
+    }
+    scene_unref(r->scene);
+    scene_unref(r->next_scene);
+    pthread_mutex_destroy(&r->lock);
+    vlog_destroy(r->log);
+    SDL_QuitSubSystem(r->p.headless ? SDL_INIT_EVENTS : SDL_INIT_VIDEO);
+    free(r);
+}
+
+void render_wake(struct render *r)
+{
+    if (!atomic_exchange(&r->wake_pending, true)) {
+        SDL_Event ev = { .type = r->wake_event };
+        SDL_PushEvent(&ev);
+    }
+}
+
+void render_quit(struct render *r)
+{
+    atomic_store(&r->quit, true);
+    render_wake(r);
+}
+
+void render_set_scene(struct render *r, struct scene *sc)
+{
+    scene_ref(sc);
+    pthread_mutex_lock(&r->lock);
+    struct scene *old = r->next_scene;
+    r->next_scene = sc;
+    pthread_mutex_unlock(&r->lock);
+    scene_unref(old);
+    render_wake(r);
+}
+
+void render_request_snapshot(struct render *r, int screen, uint64_t id)
+{
+    int ok;
+    pthread_mutex_lock(&r->lock);
+    ok = r->n_reqs < MAX_SNAP_REQ;
+    if (ok) {
+        r->reqs[r->n_reqs++] = (struct snap_req){ screen, id };
+    }
+    pthread_mutex_unlock(&r->lock);
+    if (!ok) {
+        r->p.on_snapshot(r->p.cb_ctx, id, NULL, 0, 0);
+        return;
+    }
+    render_wake(r);
+}
+
+uint64_t render_frames_composed(struct render *r)
+{
+    return atomic_load(&r->composed);
+}
+
+/* ---- drawing ---- */
+
+static TTF_Font *font(struct render *r, int size)
+{
+    size = size < FONT_MIN ? FONT_MIN : size > FONT_MAX ? FONT_MAX : size;
+    if (!r->fonts[size] && r->p.font_path) {
+        r->fonts[size] = TTF_OpenFont(r->p.font_path, size);
+        if (!r->fonts[size]) {
+            VLOG_WARN(r->log, "font %s: %s", r->p.font_path, TTF_GetError());
+            r->p.font_path = NULL; /* do not retry every frame */
+        }
+    }
+    return r->fonts[size];
+}
+
+static SDL_Texture *text_texture(struct render *r, SDL_Renderer *sr,
+                                 int size, const char *text, SDL_Color fg)
+{
+    TTF_Font *f = font(r, size);
+    if (!f || !*text) {
+        return NULL;
+    }
+    SDL_Surface *surf = TTF_RenderUTF8_Blended(f, text, fg);
+    if (!surf) {
+        return NULL;
+    }
+    SDL_Texture *t = SDL_CreateTextureFromSurface(sr, surf);
+    SDL_FreeSurface(surf);
+    return t;
+}
+
+/* Draw t with a translucent box behind it; anchor: 0 bottom-left of rect,
+ * 1 centred at (cx, cy). */
+static void draw_boxed(SDL_Renderer *sr, SDL_Texture *t, int x, int y,
+                       int centred, SDL_Color box)
+{
+    int tw, th;
+    if (!t || SDL_QueryTexture(t, NULL, NULL, &tw, &th) != 0) {
+        return;
+    }
+    SDL_Rect dst = { centred ? x - tw / 2 : x, centred ? y - th / 2 : y - th,
+                     tw, th };
+    SDL_Rect bg = { dst.x - 4, dst.y - 2, tw + 8, th + 4 };
+    SDL_SetRenderDrawColor(sr, box.r, box.g, box.b, box.a);
+    SDL_RenderFillRect(sr, &bg);
+    SDL_RenderCopy(sr, t, NULL, &dst);
+}
+
+static void upload(struct render *r, struct screen *s, int cam)
+{
+    struct held *h = &r->held[cam];
+    struct cam_tex *ct = &s->tex[cam];
+    AVFrame *f = h->frame;
+    if (!f || ct->gen == h->gen) {
+        return;
+    }
+    if (!ct->tex || ct->w != f->width || ct->h != f->height) {
+        if (ct->tex) {
+            SDL_DestroyTexture(ct->tex);
+        }
+        ct->tex = SDL_CreateTexture(s->r, SDL_PIXELFORMAT_IYUV,
+                                    SDL_TEXTUREACCESS_STREAMING, f->width,
+                                    f->height);
+        ct->w = f->width;
+        ct->h = f->height;
+        if (!ct->tex) {
+            VLOG_WARN(r->log, "texture %dx%d: %s", f->width, f->height,
+                      SDL_GetError());
+            return;
+        }
+        SDL_SetTextureScaleMode(ct->tex, SDL_ScaleModeLinear);
+    }
+    /* The single allowed copy: frame planes into the texture. */
+    if (SDL_UpdateYUVTexture(ct->tex, NULL, f->data[0], f->linesize[0],
+                             f->data[1], f->linesize[1], f->data[2],
+                             f->linesize[2]) == 0) {
+        ct->gen = h->gen;
+    }
+}
+
+static void draw_tile(struct render *r, struct screen *s, int cam,
+                      struct layout_rect rc, int64_t now)
+{
+    const struct config *cfg = r->scene->cfg;
+    SDL_Renderer *sr = s->r;
+    SDL_Rect inner = { rc.x + 1, rc.y + 1, rc.w - 2, rc.h - 2 };
+    SDL_SetRenderDrawColor(sr, 14, 14, 16, 255);
+    SDL_RenderFillRect(sr, &inner);
+    if (cam < 0 || cam >= r->n_cams) {
+        return; /* a blank tile stays plainly blank */
+    }
+    const struct scene_cam *sc = &r->scene->cams[cam];
+    struct cam_tex *ct = &s->tex[cam];
+    upload(r, s, cam);
+    if (ct->tex && ct->gen) {
+        struct layout_rect d, src;
+        layout_fit_rect(cfg->fit, ct->w, ct->h,
+                        (struct layout_rect){ inner.x, inner.y, inner.w,
+                                              inner.h },
+                        &d, &src);
+        SDL_Rect dr = { d.x, d.y, d.w, d.h }, srr = { src.x, src.y, src.w,
+                                                      src.h };
+        Uint8 m = sc->state == SCENE_CAM_LIVE ? 255 : 70;
+        SDL_SetTextureColorMod(ct->tex, m, m, m);
+        SDL_RenderCopy(sr, ct->tex, &srr, &dr);
+    }
+    int fsize = inner.h / 16;
+    if (sc->state != SCENE_CAM_LIVE) {
+        static const char *const what[] = { "connecting", "live", "stalled",
+                                            "down" };
+        char line[64];
+        int64_t secs = (now - sc->since_ns) / VT_S;
+        snprintf(line, sizeof(line), "%s %s",
+                 sc->state == SCENE_CAM_CONNECTING ? "CONNECTING"
+                                                   : "NO SIGNAL",
+                 "");
+        SDL_Texture *t1 = text_texture(r, sr, fsize * 2, line,
+                                       (SDL_Color){ 255, 80, 60, 255 });
+        snprintf(line, sizeof(line), "%s for %lld s", what[sc->state],
+                 (long long)secs);
+        SDL_Texture *t2 = text_texture(r, sr, fsize + 2, line,
+                                       (SDL_Color){ 230, 230, 230, 255 });
+        int cx = inner.x + inner.w / 2, cy = inner.y + inner.h / 2;
+        draw_boxed(sr, t1, cx, cy - fsize, 1, (SDL_Color){ 0, 0, 0, 160 });
+        draw_boxed(sr, t2, cx, cy + fsize, 1, (SDL_Color){ 0, 0, 0, 160 });
+        if (t1) {
+            SDL_DestroyTexture(t1);
+        }
+        if (t2) {
+            SDL_DestroyTexture(t2);
+        }
+    }
+    if (cfg->labels) {
+        int lsize = fsize + 4;
+        if (!ct->label || ct->label_size != lsize) {
+            if (ct->label) {
+                SDL_DestroyTexture(ct->label);
+            }
+            ct->label = text_texture(r, sr, lsize, cfg->cameras[cam].name,
+                                     (SDL_Color){ 255, 255, 255, 255 });
+            ct->label_size = lsize;
+        }
+        draw_boxed(sr, ct->label, inner.x + 6, inner.y + inner.h - 4, 0,
+                   (SDL_Color){ 0, 0, 0, 150 });
+    }
+}
+
+static void compose(struct render *r, int si, int64_t now)
+{
+    struct screen *s = &r->screens[si];
+    const struct scene_screen *ss = &r->scene->screens[si];
+    if (s->target) {
+        SDL_SetRenderTarget(s->r, s->target);
+    }
+    SDL_SetRenderDrawColor(s->r, 0, 0, 0, 255);
+    SDL_RenderClear(s->r);
+    if (ss->layout >= 0) {
+        const struct layout *l = &r->scene->cfg->layouts[ss->layout];
+        for (int t = 0; t < ss->n_tiles && t < l->n_cells; t++) {
+            struct layout_rect rc = layout_tile_rect(l, t, s->w, s->h);
+            draw_tile(r, s, ss->cams[t], rc, now);
+        }
+    }
+    if (s->target) {
+        SDL_SetRenderTarget(s->r, NULL);
+        SDL_SetRenderDrawColor(s->r, 0, 0, 0, 255);
+        SDL_RenderClear(s->r);
+        SDL_RenderCopy(s->r, s->target, NULL, NULL);
+        SDL_RenderPresent(s->r);
+    }
+}
+
+static void snapshot(struct render *r, struct snap_req q)
+{
+    if (q.screen < 0 || q.screen >= r->n_screens) {
+        r->p.on_snapshot(r->p.cb_ctx, q.id, NULL, 0, 0);
+        return;
+    }
+    struct screen *s = &r->screens[q.screen];
+    uint8_t *rgb = malloc((size_t)s->w * (size_t)s->h * 3);
+    if (!rgb) {
+        r->p.on_snapshot(r->p.cb_ctx, q.id, NULL, 0, 0);
+        return;
+    }
+    if (s->target) {
+        SDL_SetRenderTarget(s->r, s->target);
+    }
+    int ret = SDL_RenderReadPixels(s->r, NULL, SDL_PIXELFORMAT_RGB24, rgb,
+                                   s->w * 3);
+    if (s->target) {
+        SDL_SetRenderTarget(s->r, NULL);
+    }
+    if (ret != 0) {
+        VLOG_WARN(r->log, "snapshot: %s", SDL_GetError());
+        free(rgb);
+        rgb = NULL;
+    }
+    r->p.on_snapshot(r->p.cb_ctx, q.id, rgb, s->w, s->h);
+}
+
+/* Take new frames and the newest scene; returns whether anything that is
+ * on screen changed. */
+static int refresh(struct render *r)
+{
+    int dirty = 0;
+    pthread_mutex_lock(&r->lock);
+    struct scene *next = r->next_scene;
+    r->next_scene = NULL;
+    pthread_mutex_unlock(&r->lock);
+    if (next) {
+        scene_unref(r->scene);
+        r->scene = next;
+        dirty = 1;
+    }
+    for (int c = 0; c < r->n_cams; c++) {
+        struct held *h = &r->held[c];
+        AVFrame *f = mailbox_take(r->p.mailboxes[c], &h->mb_gen);
+        if (f) {
+            av_frame_free(&h->frame);
+            h->frame = f;
+            h->gen++;
+            dirty = 1; /* conservative: a hidden camera also redraws */
+        }
+    }
+    return dirty;
+}
+
+static int any_overlay(struct render *r)
+{
+    for (int si = 0; si < r->n_screens; si++) {
+        const struct scene_screen *ss = &r->scene->screens[si];
+        for (int t = 0; t < ss->n_tiles; t++) {
+            int c = ss->cams[t];
+            if (c >= 0 && r->scene->cams[c].state != SCENE_CAM_LIVE) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+static void handle_event(struct render *r, const SDL_Event *ev)
+{
+    if (ev->type == SDL_QUIT) {
+        atomic_store(&r->quit, true);
+    } else if (ev->type == r->wake_event) {
+        atomic_store(&r->wake_pending, false);
+    } else if (ev->type == SDL_KEYDOWN && (ev->key.keysym.sym == SDLK_q ||
+                                           ev->key.keysym.sym ==
+                                               SDLK_ESCAPE)) {
+        atomic_store(&r->quit, true);
+    } else if (ev->type == SDL_WINDOWEVENT &&
+               ev->window.event == SDL_WINDOWEVENT_CLOSE) {
+        atomic_store(&r->quit, true);
+    }
+}
+
+int render_run(struct render *r)
+{
+    int64_t last_compose = 0, last_tick = 0;
+    int dirty = 1;
+    while (!atomic_load(&r->quit)) {
+        int64_t now = vt_mono_ns();
+        /* Wait for a wakeup, the overlay clock, or the frame cap. */
+        int64_t wait_ns = 500 * VT_MS;
+        if (dirty) {
+            wait_ns = last_compose + HEADLESS_FRAME_NS - now;
+        }
+        SDL_Event ev;
+        int got = SDL_WaitEventTimeout(&ev,
+                                       wait_ns > 0 ? (int)(wait_ns / VT_MS)
+                                                   : 0);
+        while (got) {
+            handle_event(r, &ev);
+            got = SDL_PollEvent(&ev);
+        }
+        dirty |= refresh(r);
+        now = vt_mono_ns();
+        if (any_overlay(r) && now - last_tick >= VT_S) {
+            dirty = 1; /* the "for N s" counters move */
+            last_tick = now;
+        }
+        pthread_mutex_lock(&r->lock);
+        int n_reqs = r->n_reqs;
+        struct snap_req reqs[MAX_SNAP_REQ];
+        memcpy(reqs, r->reqs, sizeof(reqs[0]) * (size_t)n_reqs);
+        r->n_reqs = 0;
+        pthread_mutex_unlock(&r->lock);
+        /* Frame cap: on software canvases there is no vsync to pace us. */
+        if (dirty && (now - last_compose >= HEADLESS_FRAME_NS || n_reqs)) {
+            for (int si = 0; si < r->n_screens; si++) {
+                compose(r, si, now);
+            }
+            atomic_fetch_add(&r->composed, 1);
+            last_compose = now;
+            dirty = 0;
+        }
+        for (int i = 0; i < n_reqs; i++) {
+            snapshot(r, reqs[i]);
+        }
+    }
+    return 0;
+}

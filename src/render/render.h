@@ -1,0 +1,59 @@
+/*
+ * Renderer: SDL2 on the main thread. One window per configured screen, or
+ * with `headless` one software canvas per screen at the configured size;
+ * both paths draw through the same SDL_Renderer code, so a headless
+ * snapshot is exactly what a window would show.
+ *
+ * Each camera's newest frame is taken from its mailbox and uploaded into
+ * an IYUV texture (the only copy of a frame); the renderer scales it into
+ * the tile. A tile is re-composed only when a frame, the scene or an
+ * overlay's clock changed.
+ *
+ * Threads: render_create/run/destroy on the main thread. render_wake,
+ * render_set_scene, render_request_snapshot and render_quit are safe from
+ * any thread.
+ */
+#ifndef VIGIL_RENDER_H
+#define VIGIL_RENDER_H
+
+#include <stdint.h>
+
+struct mailbox;
+struct scene;
+struct render;
+
+/* A finished snapshot: RGB24 rows, tightly packed (w*3 bytes per row).
+ * Ownership of `rgb` passes to the callee (free() it). Called on the main
+ * thread; must be cheap (hand it to another thread). rgb is NULL when the
+ * screen does not exist. */
+typedef void (*render_snapshot_fn)(void *ctx, uint64_t id, uint8_t *rgb,
+                                   int w, int h);
+
+struct render_params {
+    int headless;
+    struct scene *scene;        /* initial scene; the renderer takes a ref */
+    struct mailbox **mailboxes; /* one per camera, borrowed */
+    int n_mailboxes;
+    const char *font_path;      /* TTF for labels */
+    render_snapshot_fn on_snapshot;
+    void *cb_ctx;
+};
+
+struct render *render_create(const struct render_params *p);
+void render_destroy(struct render *r);
+
+/* Draw until render_quit() or the user closes a window. Returns 0. */
+int render_run(struct render *r);
+
+void render_wake(struct render *r);
+void render_quit(struct render *r);
+/* Replace the scene (takes a reference to sc). */
+void render_set_scene(struct render *r, struct scene *sc);
+/* Ask for a PNG-ready picture of `screen` as composed next; answered
+ * through on_snapshot with the same id. */
+void render_request_snapshot(struct render *r, int screen, uint64_t id);
+
+/* Frames composed per screen since start (for status and metrics). */
+uint64_t render_frames_composed(struct render *r);
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * Patrol scheduler. Pure: no threads, no I/O, no clock reads; "now" is an
+ * argument, so tests step a fake clock and two machines with synchronised
+ * clocks compute the same pages.
+ *
+ * A plan's entries for one screen are expanded once into a flat page list
+ * (sched_pages_build). What a screen shows at wall time `now` is then a
+ * function of that list, the moment the plan became active (`epoch`) and
+ * which cameras are down (for carousels that skip them):
+ *
+ *     pages are laid end to end from epoch, each lasting its dwell, and the
+ *     list repeats; carousel tiles step on their own beat, counted from
+ *     the epoch.
+ *
+ * sched_eval also returns the next instant anything on the screen changes,
+ * which the caller uses as its timer deadline.
+ */
+#ifndef VIGIL_SCHED_H
+#define VIGIL_SCHED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config/config.h"
+
+struct sched_tile {
+    int n_cycle;          /* 0: blank */
+    const int *cycle;     /* camera indices, points into the config */
+    int64_t dwell_ms;     /* carousel beat (resolved: never 0 if n_cycle>1) */
+    bool skip_down;
+};
+
+struct sched_page {
+    int layout;           /* index into config.layouts */
+    int entry;            /* which plan entry produced it */
+    int64_t dwell_ms;
+    int n_tiles;          /* == the layout's tile count */
+    struct sched_tile *tiles;
+};
+
+/* One plan on one screen, expanded. Holds pointers into the config: keep
+ * the config referenced while this lives. */
+struct sched_screen {
+    struct sched_page *pages;
+    int n_pages;          /* 0: the plan leaves this screen blank */
+    int64_t cycle_ms;     /* sum of the pages' dwells */
+};
+
+void sched_screen_build(const struct config *c, int plan, int screen,
+                        struct sched_screen *out);
+void sched_screen_finish(struct sched_screen *s);
+
+/* What a screen shows at one instant. */
+struct sched_view {
+    int page;             /* -1: nothing (blank screen) */
+    int n_pages;
+    int layout;           /* -1 when page < 0 */
+    int64_t page_start_ms;
+    int64_t next_change_ms; /* INT64_MAX: nothing ever changes */
+    int n_tiles;
+    int cams[64];         /* per tile: camera index or -1 (blank) */
+};
+
+#define SCHED_MAX_TILES 64
+
+/*
+ * Evaluate screen s at wall time now_ms, for a plan that became active at
+ * epoch_ms (now_ms >= epoch_ms is not required: times before the epoch
+ * wrap backwards consistently). cam_down may be NULL (nothing is down).
+ */
+void sched_eval(const struct sched_screen *s, int64_t epoch_ms,
+                int64_t now_ms, const bool *cam_down, struct sched_view *out);
+
+#endif

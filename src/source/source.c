@@ -1,0 +1,455 @@
+/*
+ * Camera worker. Owns: the AVFormatContext, the decoder, the reconnect
+ * backoff. Runs on its own thread (blocking avformat calls must never run
+ * on the loop thread or libuv's shared pool).
+ *
+ * Talking to others:
+ *   - frames: moved into the camera's mailbox, then on_frame() wakes the
+ *     renderer (which coalesces wakeups);
+ *   - status: written under `lock`, then on_status() rings the loop's
+ *     doorbell; the loop reads a copy with source_status_get();
+ *   - stop: the `stop` atomic, checked by the interrupt callback, so any
+ *     blocking FFmpeg call returns promptly; waits between reconnects sleep
+ *     on `cond` and wake on stop.
+ *
+ * Lock order: `lock` is a leaf; the mailbox lock is never taken under it.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <libavcodec/avcodec.h>
+#include <libavdevice/avdevice.h>
+#include <libavformat/avformat.h>
+
+#include "decode/decode.h"
+#include "frame/mailbox.h"
+#include "source/source.h"
+#include "util/backoff.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/time.h"
+#include "util/url.h"
+
+struct source {
+    struct source_params p;
+    char *url;
+    char *name;
+    struct vlog *log;
+    pthread_t thread;
+    atomic_bool stop;
+    /* Deadline for the blocking call in progress (monotonic ns); written
+     * and read by the worker only (the interrupt callback runs on it). */
+    int64_t deadline;
+    int timed_out;
+
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    struct source_status st; /* protected by lock */
+
+    struct backoff backoff;
+    struct vlog_ratelimit errlog;
+    /* fps window, worker-only */
+    int64_t fps_window_start;
+    int fps_count;
+};
+
+const char *source_state_name(enum source_state st)
+{
+    switch (st) {
+    case SOURCE_CONNECTING: return "connecting";
+    case SOURCE_LIVE: return "live";
+    case SOURCE_DOWN: return "down";
+    }
+    return "?";
+}
+
+static void set_state(struct source *s, enum source_state st,
+                      const char *reason, int64_t retry_in)
+{
+    pthread_mutex_lock(&s->lock);
+    int changed = s->st.state != st || strcmp(s->st.reason, reason);
+    s->st.state = st;
+    snprintf(s->st.reason, sizeof(s->st.reason), "%s", reason);
+    s->st.retry_in_ns = retry_in;
+    if (changed) {
+        s->st.seq++;
+    }
+    pthread_mutex_unlock(&s->lock);
+    if (changed && s->p.on_status) {
+        s->p.on_status(s->p.cb_ctx);
+    }
+}
+
+static int interrupt_cb(void *opaque)
+{
+    struct source *s = opaque;
+    if (atomic_load(&s->stop)) {
+        return 1;
+    }
+    if (s->deadline && vt_mono_ns() > s->deadline) {
+        s->timed_out = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* Sleep until `until` (monotonic ns) or stop. Returns 1 when stopping. */
+static int wait_until(struct source *s, int64_t until)
+{
+    pthread_mutex_lock(&s->lock);
+    while (!atomic_load(&s->stop)) {
+        int64_t now = vt_mono_ns();
+        if (now >= until) {
+            break;
+        }
+        /* cond uses CLOCK_MONOTONIC (see source_create) */
+        struct timespec ts = { (time_t)(until / VT_S), (long)(until % VT_S) };
+        pthread_cond_timedwait(&s->cond, &s->lock, &ts);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return atomic_load(&s->stop);
+}
+
+/* A human reason for a failed call, without the URL. */
+static void describe(struct source *s, int err, const char *what, char *buf,
+                     size_t size)
+{
+    if (s->timed_out) {
+        snprintf(buf, size, "%s timed out", what);
+    } else if (err == AVERROR_EOF) {
+        snprintf(buf, size, "end of stream");
+    } else if (err == AVERROR(ECONNREFUSED)) {
+        snprintf(buf, size, "connection refused");
+    } else if (err == AVERROR_HTTP_UNAUTHORIZED) {
+        snprintf(buf, size, "authentication failed (401)");
+    } else if (err == AVERROR_HTTP_FORBIDDEN) {
+        snprintf(buf, size, "access forbidden (403)");
+    } else if (err == AVERROR_HTTP_NOT_FOUND || err == AVERROR(ENOENT)) {
+        snprintf(buf, size, "stream not found (404)");
+    } else {
+        char e[AV_ERROR_MAX_STRING_SIZE];
+        av_strerror(err, e, sizeof(e));
+        snprintf(buf, size, "%s failed: %s", what, e);
+    }
+}
+
+struct session {
+    AVFormatContext *fmt;
+    struct decoder *dec;
+    AVPacket *pkt;
+    int stream;
+    int paced;          /* local input: play at its own rate */
+    int64_t pace_origin_ns, pace_origin_pts;
+};
+
+static int open_input(struct source *s, struct session *ss,
+                      enum cfg_transport transport)
+{
+    const AVInputFormat *ifmt = NULL;
+    const char *url = s->url;
+    AVDictionary *opts = NULL;
+    if (!strncmp(url, "lavfi:", 6)) {
+        ifmt = av_find_input_format("lavfi");
+        url += 6;
+    }
+    if (!strncmp(url, "rtsp://", 7) || !strncmp(url, "rtsps://", 8)) {
+        av_dict_set(&opts, "rtsp_transport",
+                    transport == CFG_TRANSPORT_UDP ? "udp" : "tcp", 0);
+        /* socket timeout (us) as a second line of defence; the interrupt
+         * callback's deadline is the first */
+        av_dict_set_int(&opts, "timeout", s->p.read_timeout_ns / 1000, 0);
+    }
+    /* Tiny probing: a camera's codec parameters come from the SDP or the
+     * first keyframe; default probing costs seconds per connect. */
+    av_dict_set(&opts, "probesize", "32768", 0);
+    av_dict_set(&opts, "analyzeduration", "0", 0);
+
+    ss->fmt = avformat_alloc_context();
+    if (!ss->fmt) {
+        av_dict_free(&opts);
+        return AVERROR(ENOMEM);
+    }
+    ss->fmt->interrupt_callback =
+        (AVIOInterruptCB){ .callback = interrupt_cb, .opaque = s };
+    s->timed_out = 0;
+    s->deadline = vt_mono_ns() + s->p.connect_timeout_ns;
+    int ret = avformat_open_input(&ss->fmt, url, ifmt, &opts);
+    av_dict_free(&opts);
+    if (ret < 0) {
+        return ret; /* avformat_open_input freed fmt */
+    }
+    return 0;
+}
+
+static int open_session(struct source *s, struct session *ss, char *why,
+                        size_t why_size)
+{
+    int ret = open_input(s, ss, s->p.transport);
+    if (ret == AVERROR(EPROTONOSUPPORT) &&
+        s->p.transport == CFG_TRANSPORT_AUTO) {
+        /* 461 Unsupported Transport on TCP: the server only does UDP. */
+        VLOG_INFO(s->log, "server refused RTSP over TCP; trying UDP");
+        ret = open_input(s, ss, CFG_TRANSPORT_UDP);
+    }
+    if (ret < 0) {
+        describe(s, ret, "connect", why, why_size);
+        return ret;
+    }
+    ret = avformat_find_stream_info(ss->fmt, NULL);
+    if (ret < 0) {
+        describe(s, ret, "probe", why, why_size);
+        return ret;
+    }
+    ss->stream = av_find_best_stream(ss->fmt, AVMEDIA_TYPE_VIDEO, -1, -1,
+                                     NULL, 0);
+    if (ss->stream < 0) {
+        snprintf(why, why_size, "no video stream");
+        return ss->stream;
+    }
+    for (unsigned i = 0; i < ss->fmt->nb_streams; i++) {
+        if ((int)i != ss->stream) {
+            ss->fmt->streams[i]->discard = AVDISCARD_ALL;
+        }
+    }
+    AVStream *st = ss->fmt->streams[ss->stream];
+    ret = decoder_create(&ss->dec, st->codecpar, s->log);
+    if (ret < 0) {
+        snprintf(why, why_size, "cannot decode %s",
+                 avcodec_get_name(st->codecpar->codec_id));
+        return ret;
+    }
+    ss->pkt = av_packet_alloc();
+    if (!ss->pkt) {
+        snprintf(why, why_size, "out of memory");
+        return AVERROR(ENOMEM);
+    }
+    ss->paced = !url_is_network(s->url);
+    AVRational fr = st->avg_frame_rate.num ? st->avg_frame_rate
+                                           : st->r_frame_rate;
+    pthread_mutex_lock(&s->lock);
+    s->st.frame_interval_ns =
+        fr.num > 0 && fr.den > 0 ? (int64_t)VT_S * fr.den / fr.num : 0;
+    s->st.width = st->codecpar->width;
+    s->st.height = st->codecpar->height;
+    snprintf(s->st.codec, sizeof(s->st.codec), "%s",
+             avcodec_get_name(st->codecpar->codec_id));
+    pthread_mutex_unlock(&s->lock);
+    return 0;
+}
+
+static void close_session(struct session *ss)
+{
+    av_packet_free(&ss->pkt);
+    decoder_destroy(ss->dec);
+    avformat_close_input(&ss->fmt);
+    memset(ss, 0, sizeof(*ss));
+}
+
+/* For local inputs, wait until the packet's presentation time so a file or
+ * lavfi graph plays in real time like a camera. Returns 1 when stopping. */
+static int pace(struct source *s, struct session *ss, const AVPacket *pkt)
+{
+    int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
+    if (!ss->paced || ts == AV_NOPTS_VALUE) {
+        return 0;
+    }
+    AVRational tb = ss->fmt->streams[pkt->stream_index]->time_base;
+    int64_t t_ns = av_rescale_q(ts, tb, (AVRational){ 1, 1000000000 });
+    int64_t now = vt_mono_ns();
+    int64_t target = ss->pace_origin_ns + (t_ns - ss->pace_origin_pts);
+    /* First packet, a timestamp jump, or far behind: restart the clock. */
+    if (!ss->pace_origin_ns || target > now + VT_S || target < now - VT_S) {
+        ss->pace_origin_ns = now;
+        ss->pace_origin_pts = t_ns;
+        return 0;
+    }
+    return wait_until(s, target);
+}
+
+static void frame_done(struct source *s, int w, int h)
+{
+    int64_t now = vt_mono_ns();
+    if (!s->fps_window_start) {
+        s->fps_window_start = now;
+    }
+    s->fps_count++;
+    int first;
+    pthread_mutex_lock(&s->lock);
+    first = s->st.state != SOURCE_LIVE;
+    s->st.last_frame_ns = now;
+    s->st.frames++;
+    s->st.width = w;
+    s->st.height = h;
+    if (now - s->fps_window_start >= VT_S) {
+        s->st.fps = s->fps_count * (double)VT_S / (now - s->fps_window_start);
+        s->fps_window_start = now;
+        s->fps_count = 0;
+    }
+    pthread_mutex_unlock(&s->lock);
+    if (first) {
+        set_state(s, SOURCE_LIVE, "live", 0);
+    }
+}
+
+/* Read and decode until an error or stop. */
+static int stream_loop(struct source *s, struct session *ss, char *why,
+                       size_t why_size)
+{
+    int ret = 0;
+    while (!atomic_load(&s->stop)) {
+        s->timed_out = 0;
+        s->deadline = vt_mono_ns() + s->p.read_timeout_ns;
+        ret = av_read_frame(ss->fmt, ss->pkt);
+        if (ret < 0) {
+            describe(s, ret, "read", why, why_size);
+            if (s->timed_out) {
+                snprintf(why, why_size, "no data for %.1f s",
+                         s->p.read_timeout_ns / 1e9);
+            }
+            return ret;
+        }
+        if (ss->pkt->stream_index != ss->stream) {
+            av_packet_unref(ss->pkt);
+            continue;
+        }
+        pthread_mutex_lock(&s->lock);
+        s->st.packets++;
+        pthread_mutex_unlock(&s->lock);
+        if (pace(s, ss, ss->pkt)) {
+            av_packet_unref(ss->pkt);
+            break;
+        }
+        ret = decoder_send(ss->dec, ss->pkt);
+        av_packet_unref(ss->pkt);
+        if (ret < 0) {
+            describe(s, ret, "decode", why, why_size);
+            return ret;
+        }
+        AVFrame *f;
+        while ((ret = decoder_receive(ss->dec, &f)) == 0) {
+            int w = f->width, h = f->height;
+            mailbox_put(s->p.mailbox, &f);
+            frame_done(s, w, h);
+            if (s->p.on_frame) {
+                s->p.on_frame(s->p.cb_ctx);
+            }
+        }
+        if (ret != -EAGAIN && ret != AVERROR_EOF && ret < 0) {
+            /* A broken frame is skipped, not a reason to reconnect. */
+            pthread_mutex_lock(&s->lock);
+            s->st.decode_errors++;
+            pthread_mutex_unlock(&s->lock);
+        }
+    }
+    return 0;
+}
+
+static void *worker(void *arg)
+{
+    struct source *s = arg;
+    char why[160], msg[192];
+    while (!atomic_load(&s->stop)) {
+        set_state(s, SOURCE_CONNECTING, "connecting", 0);
+        struct session ss = { 0 };
+        int64_t started = vt_mono_ns();
+        why[0] = 0;
+        if (open_session(s, &ss, why, sizeof(why)) >= 0) {
+            VLOG_DEBUG(s->log, "connected");
+            stream_loop(s, &ss, why, sizeof(why));
+        }
+        close_session(&ss);
+        if (atomic_load(&s->stop)) {
+            break;
+        }
+        /* A session that ran a while was healthy: start backoff over. */
+        if (vt_mono_ns() - started > 10 * VT_S) {
+            backoff_reset(&s->backoff);
+        }
+        int64_t delay = backoff_next(&s->backoff);
+        snprintf(msg, sizeof(msg), "%s; retrying in %.1f s", why,
+                 delay / 1e9);
+        pthread_mutex_lock(&s->lock);
+        s->st.reconnects++;
+        s->st.fps = 0;
+        pthread_mutex_unlock(&s->lock);
+        set_state(s, SOURCE_DOWN, msg, delay);
+        int suppressed;
+        if (vlog_ratelimit_allow(&s->errlog, vt_mono_ns(), &suppressed)) {
+            VLOG_WARN(s->log, "%s%s", msg,
+                      suppressed ? " (similar messages suppressed)" : "");
+        }
+        if (wait_until(s, vt_mono_ns() + delay)) {
+            break;
+        }
+    }
+    return NULL;
+}
+
+struct source *source_create(const struct source_params *p)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, avdevice_register_all);
+    struct source *s = xzalloc(sizeof(*s));
+    s->p = *p;
+    s->url = xstrdup(p->url);
+    s->name = xstrdup(p->name);
+    s->p.url = s->url;
+    s->p.name = s->name;
+    if (!s->p.connect_timeout_ns) {
+        s->p.connect_timeout_ns = 10 * VT_S;
+    }
+    if (!s->p.read_timeout_ns) {
+        s->p.read_timeout_ns = 5 * VT_S;
+    }
+    s->log = vlog_create(NULL, "camera/%s", p->name);
+    backoff_init(&s->backoff, VT_S, 30 * VT_S, p->seed);
+    s->errlog = (struct vlog_ratelimit){ .interval_ns = 60 * VT_S,
+                                         .burst = 3 };
+    atomic_init(&s->stop, false);
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->cond, &ca);
+    pthread_condattr_destroy(&ca);
+    char redacted[512];
+    url_redact(s->url, redacted, sizeof(redacted));
+    VLOG_DEBUG(s->log, "source %s", redacted);
+    if (pthread_create(&s->thread, NULL, worker, s) != 0) {
+        VLOG_ERR(s->log, "cannot start the worker thread");
+        s->thread = 0;
+        source_destroy(s);
+        return NULL;
+    }
+    return s;
+}
+
+void source_destroy(struct source *s)
+{
+    if (!s) {
+        return;
+    }
+    pthread_mutex_lock(&s->lock);
+    atomic_store(&s->stop, true);
+    pthread_cond_broadcast(&s->cond);
+    pthread_mutex_unlock(&s->lock);
+    if (s->thread) {
+        pthread_join(s->thread, NULL);
+    }
+    pthread_cond_destroy(&s->cond);
+    pthread_mutex_destroy(&s->lock);
+    vlog_destroy(s->log);
+    free(s->url);
+    free(s->name);
+    free(s);
+}
+
+void source_status_get(struct source *s, struct source_status *out)
+{
+    pthread_mutex_lock(&s->lock);
+    *out = s->st;
+    pthread_mutex_unlock(&s->lock);
+}

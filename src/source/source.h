@@ -1,0 +1,71 @@
+/*
+ * Camera source: one worker thread per camera that connects with
+ * libavformat, reads packets, decodes them and moves each frame into the
+ * camera's mailbox. It reconnects by itself with exponential backoff and
+ * jitter, and publishes its status for the loop thread to read.
+ *
+ * Any FFmpeg input works: rtsp:// (TCP, UDP, or TCP falling back to UDP),
+ * other network URLs, local files and lavfi graphs ("lavfi:color=..."),
+ * the last two paced at their own frame rate as if live.
+ *
+ * Threads: the worker owns every FFmpeg object; every blocking call is
+ * aborted through the interrupt callback (stop flag or deadline). Other
+ * threads only call source_status_get() and source_destroy().
+ */
+#ifndef VIGIL_SOURCE_H
+#define VIGIL_SOURCE_H
+
+#include <stdint.h>
+
+#include "config/config.h"
+
+struct mailbox;
+struct vlog;
+struct source;
+
+enum source_state {
+    SOURCE_CONNECTING,
+    SOURCE_LIVE,
+    SOURCE_DOWN,
+};
+
+struct source_status {
+    enum source_state state;
+    char reason[192];        /* human sentence, credentials never included */
+    int64_t last_frame_ns;   /* monotonic; 0: never */
+    int64_t frame_interval_ns; /* nominal, from the stream; 0: unknown */
+    double fps;              /* decoded frames in the last second */
+    int width, height;
+    char codec[24];
+    uint64_t frames;         /* decoded since start */
+    uint64_t packets;
+    uint64_t reconnects;
+    uint64_t decode_errors;
+    int64_t retry_in_ns;     /* when DOWN: delay before the next attempt */
+    uint64_t seq;            /* bumped on every state change */
+};
+
+struct source_params {
+    const char *name;        /* camera id, for the log handle */
+    const char *url;
+    enum cfg_transport transport;
+    struct mailbox *mailbox; /* borrowed; must outlive the source */
+    /* Called from the worker after a state change (must be cheap and
+     * thread-safe: it rings the loop's doorbell). */
+    void (*on_status)(void *ctx);
+    /* Called from the worker after each frame put into the mailbox. */
+    void (*on_frame)(void *ctx);
+    void *cb_ctx;
+    uint64_t seed;           /* jitter seed: differs per camera */
+    int64_t connect_timeout_ns; /* 0: 10 s */
+    int64_t read_timeout_ns;    /* 0: 5 s; no packet for this long: down */
+};
+
+struct source *source_create(const struct source_params *p);
+/* Stop the worker (aborting any blocking call) and free. Accepts NULL. */
+void source_destroy(struct source *s);
+void source_status_get(struct source *s, struct source_status *out);
+
+const char *source_state_name(enum source_state st);
+
+#endif

@@ -1,0 +1,20 @@
+/* Clocks. Pure modules never call these: they take "now" as an argument. */
+#ifndef VIGIL_UTIL_TIME_H
+#define VIGIL_UTIL_TIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define VT_MS INT64_C(1000000)
+#define VT_S INT64_C(1000000000)
+
+/* Monotonic nanoseconds (CLOCK_MONOTONIC). */
+int64_t vt_mono_ns(void);
+/* Wall-clock milliseconds since the Unix epoch (CLOCK_REALTIME). */
+int64_t vt_wall_ms(void);
+
+/* Format wall-clock ms as RFC 3339 with milliseconds and the local UTC
+ * offset ("2026-10-01T03:12:07.412+08:00"). Uses the process time zone. */
+void vt_format_rfc3339(int64_t wall_ms, char *buf, size_t size);
+
+#endif
