@@ -13,6 +13,19 @@
 
 #include "vigil/vigil.h"
 
+/* --check prints each problem as a bare "file:line:column: message" line,
+ * the form editors and CI annotators pick up. */
+static void check_log(void *cookie, enum vigil_log_level level,
+                      const char *name, const char *msg)
+{
+    (void)cookie;
+    if (!strcmp(name, "config")) {
+        fprintf(stderr, "%s\n", msg);
+    } else if (level <= VIGIL_LOG_WARN) {
+        fprintf(stderr, "[%s] %s\n", name, msg);
+    }
+}
+
 static void usage(FILE *f)
 {
     fputs("usage: vigil [CONFIG] [--headless] [--listen HOST:PORT] [-v|-q]\n"
@@ -57,6 +70,7 @@ int main(int argc, char **argv)
         }
     }
     if (check) {
+        s.log_cb = check_log;
         int ret = vigil_config_check(check, &s);
         if (ret == 0) {
             printf("%s: OK\n", check);

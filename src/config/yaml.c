@@ -81,12 +81,12 @@ struct fy_document *yp_parse(struct yp *p, const char *text)
         int n = 0;
         while ((de = fy_diag_errors_iterate(diag, &it))) {
             cfg_errors_add(p->errs, "%s:%d:%d: YAML syntax: %s", p->file,
-                           de->line + 1, de->column + 1, de->msg);
+                           de->line, de->column, de->msg);
             n++;
         }
         if (!n) {
-            cfg_errors_add(p->errs, "%s:1:1: cannot read or parse the file",
-                           p->file);
+            /* libfyaml builds no document from an empty stream */
+            cfg_errors_add(p->errs, "%s:1:1: the file is empty", p->file);
         }
     }
     fy_diag_destroy(diag);

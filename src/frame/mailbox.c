@@ -42,8 +42,9 @@ int mailbox_put(struct mailbox *mb, AVFrame **frame)
     }
     pthread_mutex_unlock(&mb->lock);
     *frame = NULL;
+    int dropped = old != NULL;
     av_frame_free(&old); /* outside the lock: may free pool buffers */
-    return old != NULL;
+    return dropped;
 }
 
 AVFrame *mailbox_take(struct mailbox *mb, uint64_t *seen_gen)

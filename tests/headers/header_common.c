@@ -1,0 +1,6 @@
+#include "vigil/common.h"
+
+int main(void)
+{
+    return 0;
+}

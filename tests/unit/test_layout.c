@@ -1,0 +1,114 @@
+#include <stdlib.h>
+
+#include "layout/layout.h"
+#include "test.h"
+
+static struct layout make(int cols, int rows, int n, const int *cells)
+{
+    struct layout l = { .name = NULL, .cols = cols, .rows = rows };
+    l.n_cells = n;
+    l.cells = calloc((size_t)n, sizeof(*l.cells));
+    for (int i = 0; i < n; i++) {
+        l.cells[i] = (struct layout_rect){ cells[4 * i], cells[4 * i + 1],
+                                           cells[4 * i + 2],
+                                           cells[4 * i + 3] };
+    }
+    return l;
+}
+
+static void grid_fill(void)
+{
+    struct layout l = { .cols = 3, .rows = 2 };
+    layout_fill_grid(&l);
+    CHECK_INT(l.n_cells, 6);
+    CHECK_INT(l.cells[4].x, 1);
+    CHECK_INT(l.cells[4].y, 1);
+    char err[128];
+    CHECK_INT(layout_validate(&l, err, sizeof(err)), -1);
+    layout_finish(&l);
+}
+
+static void validation(void)
+{
+    char err[128];
+    static const int ok[] = { 0, 0, 3, 3, 3, 0, 1, 1, 3, 1, 1, 1, 3, 2, 1, 1 };
+    struct layout l = make(4, 3, 4, ok);
+    CHECK_INT(layout_validate(&l, err, sizeof(err)), -1);
+    layout_finish(&l);
+
+    static const int outside[] = { 0, 0, 2, 2, 2, 0, 3, 1 };
+    l = make(4, 3, 2, outside);
+    CHECK_INT(layout_validate(&l, err, sizeof(err)), 1);
+    CHECK(strstr(err, "outside") != NULL);
+    layout_finish(&l);
+
+    static const int overlap[] = { 0, 0, 2, 2, 1, 1, 1, 1 };
+    l = make(3, 3, 2, overlap);
+    CHECK_INT(layout_validate(&l, err, sizeof(err)), 1);
+    CHECK(strstr(err, "overlaps tile 0") != NULL);
+    layout_finish(&l);
+
+    static const int empty_span[] = { 0, 0, 0, 1 };
+    l = make(2, 2, 1, empty_span);
+    CHECK_INT(layout_validate(&l, err, sizeof(err)), 0);
+    layout_finish(&l);
+
+    struct layout big = { .cols = 17, .rows = 1 };
+    CHECK_INT(layout_validate(&big, err, sizeof(err)), 0);
+}
+
+static void rects_tile_exactly(void)
+{
+    /* 3 columns over 1000 px: edges 0, 333, 667, 1000; no gaps. */
+    struct layout l = { .cols = 3, .rows = 3 };
+    layout_fill_grid(&l);
+    int right = 0;
+    for (int i = 0; i < 3; i++) {
+        struct layout_rect r = layout_tile_rect(&l, i, 1000, 600);
+        CHECK_INT(r.x, right);
+        right = r.x + r.w;
+        CHECK_INT(r.h, 200);
+    }
+    CHECK_INT(right, 1000);
+    layout_finish(&l);
+    static const int big[] = { 0, 0, 2, 2, 2, 0, 1, 1 };
+    l = make(3, 3, 2, big);
+    struct layout_rect r = layout_tile_rect(&l, 0, 1920, 1080);
+    CHECK_INT(r.w, 1280);
+    CHECK_INT(r.h, 720);
+    layout_finish(&l);
+}
+
+static void fit(void)
+{
+    struct layout_rect dst = { 100, 50, 400, 400 }, d, s;
+    /* 16:9 into a square: letterbox bars top and bottom */
+    layout_fit_rect(LAYOUT_FIT_LETTERBOX, 1600, 900, dst, &d, &s);
+    CHECK_INT(d.w, 400);
+    CHECK_INT(d.h, 225);
+    CHECK_INT(d.y, 50 + (400 - 225) / 2);
+    CHECK_INT(s.w, 1600);
+    /* fill: crop the sides of the picture */
+    layout_fit_rect(LAYOUT_FIT_FILL, 1600, 900, dst, &d, &s);
+    CHECK_INT(d.w, 400);
+    CHECK_INT(d.h, 400);
+    CHECK_INT(s.w, 900);
+    CHECK_INT(s.x, 350);
+    /* stretch: everything to everything */
+    layout_fit_rect(LAYOUT_FIT_STRETCH, 1600, 900, dst, &d, &s);
+    CHECK_INT(d.h, 400);
+    CHECK_INT(s.w, 1600);
+    /* taller picture: pillarbox */
+    layout_fit_rect(LAYOUT_FIT_LETTERBOX, 300, 600, dst, &d, &s);
+    CHECK_INT(d.w, 200);
+    CHECK_INT(d.x, 200);
+}
+
+int main(void)
+{
+    RUN(grid_fill);
+    RUN(validation);
+    RUN(rects_tile_exactly);
+    RUN(fit);
+    return test_done();
+}

@@ -1,0 +1,93 @@
+/* Pure helpers: URL redaction, reconnect backoff, log rate limiting,
+ * durations. */
+#include "config/config.h"
+#include "test.h"
+#include "util/backoff.h"
+#include "util/log.h"
+#include "util/time.h"
+#include "util/url.h"
+
+static void redact(void)
+{
+    char out[256];
+    url_redact("rtsp://admin:secret@10.0.0.1:554/Streaming/101", out,
+               sizeof(out));
+    CHECK_STR(out, "rtsp://***@10.0.0.1:554/Streaming/101");
+    url_redact("rtsp://10.0.0.1/live", out, sizeof(out));
+    CHECK_STR(out, "rtsp://10.0.0.1/live");
+    url_redact("rtsp://10.0.0.1/a@b", out, sizeof(out));
+    CHECK_STR(out, "rtsp://10.0.0.1/a@b");
+    url_redact("lavfi:color=red", out, sizeof(out));
+    CHECK_STR(out, "lavfi:color=red");
+    CHECK(url_is_network("rtsp://x/y"));
+    CHECK(!url_is_network("/tmp/clip.mkv"));
+    CHECK(!url_is_network("lavfi:testsrc"));
+}
+
+static void backoff(void)
+{
+    struct backoff b;
+    backoff_init(&b, VT_S, 30 * VT_S, 42);
+    int64_t nominal = VT_S;
+    for (int i = 0; i < 10; i++) {
+        int64_t d = backoff_next(&b);
+        CHECK(d >= nominal / 2);
+        CHECK(d <= nominal);
+        nominal = nominal * 2 > 30 * VT_S ? 30 * VT_S : nominal * 2;
+    }
+    /* capped at 30 s */
+    CHECK(backoff_next(&b) <= 30 * VT_S);
+    backoff_reset(&b);
+    CHECK(backoff_next(&b) <= VT_S);
+    /* two cameras with different seeds do not retry in lockstep */
+    struct backoff a, c;
+    backoff_init(&a, VT_S, 30 * VT_S, 1);
+    backoff_init(&c, VT_S, 30 * VT_S, 2);
+    int same = 0;
+    for (int i = 0; i < 8; i++) {
+        same += backoff_next(&a) == backoff_next(&c);
+    }
+    CHECK(same < 8);
+}
+
+static void ratelimit(void)
+{
+    struct vlog_ratelimit rl = { .interval_ns = 10 * VT_S, .burst = 3 };
+    int sup, allowed = 0;
+    int64_t t = 1000 * VT_S;
+    for (int i = 0; i < 10; i++) {
+        allowed += vlog_ratelimit_allow(&rl, t + i * VT_MS, &sup);
+    }
+    CHECK_INT(allowed, 3);
+    /* the next window reports what was swallowed */
+    CHECK(vlog_ratelimit_allow(&rl, t + 11 * VT_S, &sup));
+    CHECK_INT(sup, 7);
+}
+
+static void durations(void)
+{
+    int64_t ms;
+    CHECK(config_parse_duration("500ms", &ms));
+    CHECK_INT(ms, 500);
+    CHECK(config_parse_duration("15s", &ms));
+    CHECK_INT(ms, 15000);
+    CHECK(config_parse_duration("1.5s", &ms));
+    CHECK_INT(ms, 1500);
+    CHECK(config_parse_duration("5m", &ms));
+    CHECK_INT(ms, 300000);
+    CHECK(config_parse_duration("1h", &ms));
+    CHECK_INT(ms, 3600000);
+    CHECK(!config_parse_duration("15", &ms));
+    CHECK(!config_parse_duration("s", &ms));
+    CHECK(!config_parse_duration("-1s", &ms));
+    CHECK(!config_parse_duration("3 weeks", &ms));
+}
+
+int main(void)
+{
+    RUN(redact);
+    RUN(backoff);
+    RUN(ratelimit);
+    RUN(durations);
+    return test_done();
+}
