@@ -71,9 +71,21 @@ int decoder_send(struct decoder *d, const AVPacket *pkt)
     return ret == AVERROR(EAGAIN) ? 0 : ret;
 }
 
-static int is_planar420(int fmt)
+/* What the renderer's IYUV textures take as-is: limited-range 4:2:0
+ * (SDL converts with video-range coefficients). Full-range pictures
+ * (MJPEG's yuvj formats) are converted, or their colours come out wrong. */
+static int renderer_ready(const AVFrame *f)
 {
-    return fmt == AV_PIX_FMT_YUV420P || fmt == AV_PIX_FMT_YUVJ420P;
+    return f->format == AV_PIX_FMT_YUV420P &&
+           f->color_range != AVCOL_RANGE_JPEG;
+}
+
+static int is_full_range(const AVFrame *f)
+{
+    return f->color_range == AVCOL_RANGE_JPEG ||
+           f->format == AV_PIX_FMT_YUVJ420P ||
+           f->format == AV_PIX_FMT_YUVJ422P ||
+           f->format == AV_PIX_FMT_YUVJ444P;
 }
 
 /* Convert a frame the renderer cannot take as-is into YUV420P. This is a
@@ -95,12 +107,16 @@ static int convert(struct decoder *d, AVFrame *src, AVFrame **out)
         av_frame_free(&dst);
         return AVERROR(ENOMEM);
     }
+    const int *coefs = sws_getCoefficients(SWS_CS_ITU601);
+    sws_setColorspaceDetails(d->sws, coefs, is_full_range(src), coefs, 0, 0,
+                             1 << 16, 1 << 16);
     dst->format = AV_PIX_FMT_YUV420P;
     dst->width = src->width;
     dst->height = src->height;
     int ret = av_frame_get_buffer(dst, 0);
     if (ret >= 0) {
         ret = av_frame_copy_props(dst, src);
+        dst->color_range = AVCOL_RANGE_MPEG;
     }
     if (ret >= 0) {
         ret = sws_scale(d->sws, (const uint8_t *const *)src->data,
@@ -125,7 +141,7 @@ int decoder_receive(struct decoder *d, AVFrame **out)
     if (ret < 0) {
         return ret;
     }
-    if (is_planar420(d->tmp->format)) {
+    if (renderer_ready(d->tmp)) {
         /* Move the reference out; tmp is left blank for the next call. */
         AVFrame *f = av_frame_alloc();
         if (!f) {

@@ -1,0 +1,279 @@
+"""Integration test harness: real RTSP server, real vigil, real HTTP.
+
+Each test script is its own process (meson runs it with a timeout). It
+builds its clips once (cached in the build tree), starts the RTSP server
+fixture and vigil as child processes, and talks to vigil only through
+its public surfaces: the HTTP API, the snapshot PNG and the journal.
+
+Run with Debian's /usr/bin/python3 (Pillow from python3-pil decodes the
+snapshots). Environment: VIGIL (the binary), CLIPS_DIR (clip cache).
+"""
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+from PIL import Image
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+VIGIL = os.environ.get("VIGIL", "vigil")
+CLIPS_DIR = os.environ.get("CLIPS_DIR", os.path.join(tempfile.gettempdir(),
+                                                     "vigil-clips"))
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+
+# Flat, well separated colours; a tile is recognised by its centre colour.
+COLOURS = {
+    "red": (220, 30, 30),
+    "green": (30, 200, 60),
+    "blue": (40, 70, 230),
+    "yellow": (235, 220, 40),
+    "magenta": (210, 40, 200),
+    "cyan": (40, 210, 220),
+    "orange": (240, 140, 20),
+    "white": (235, 235, 235),
+}
+
+failures = []
+passes = []
+
+
+def check(cond, what):
+    """Record an expectation; a failed one does not stop the test, which
+    fails at the end (finish)."""
+    print(("ok   " if cond else "FAIL ") + what, flush=True)
+    (passes if cond else failures).append(what)
+    return cond
+
+
+def finish(*closables):
+    for c in closables:
+        c.close() if hasattr(c, "close") else c.stop()
+    print("%d passed, %d failed" % (len(passes), len(failures)))
+    sys.exit(1 if failures else 0)
+
+
+def log(msg):
+    print("# " + msg, flush=True)
+
+
+# ---- clips ----
+
+def make_clip(name, colour, codec="h264", size="320x240", fps=15,
+              seconds=4):
+    """Encode a short looping clip once: flat colour, the camera's name
+    and a frame counter. Returns the path."""
+    os.makedirs(CLIPS_DIR, exist_ok=True)
+    path = os.path.join(CLIPS_DIR, "%s-%s-%d.%s.mkv" % (name, size, fps,
+                                                         codec))
+    if os.path.exists(path):
+        return path
+    r, g, b = COLOURS[colour]
+    src = ("color=c=0x%02x%02x%02x:s=%s:r=%d,"
+           "drawtext=fontfile=%s:text=%s:fontsize=20:fontcolor=black:"
+           "x=8:y=8,drawtext=fontfile=%s:text=%%{n}:fontsize=20:"
+           "fontcolor=black:x=8:y=32" % (r, g, b, size, fps, FONT, name,
+                                         FONT))
+    enc = {
+        "h264": ["-c:v", "libx264", "-preset", "ultrafast", "-tune",
+                 "zerolatency", "-g", str(fps), "-bf", "0", "-pix_fmt",
+                 "yuv420p"],
+        "hevc": ["-c:v", "libx265", "-preset", "ultrafast", "-x265-params",
+                 "keyint=%d:bframes=0:log-level=error" % fps, "-pix_fmt",
+                 "yuv420p"],
+        "mjpeg": ["-c:v", "mjpeg", "-q:v", "5", "-pix_fmt", "yuvj420p",
+                  # RTP/JPEG (RFC 2435) carries no Huffman tables: the
+                  # standard ones are assumed
+                  "-huffman", "default"],
+    }[codec]
+    tmp = path + ".tmp.mkv"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", src,
+                    "-t", str(seconds)] + enc + [tmp], check=True)
+    os.rename(tmp, path)
+    return path
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ---- RTSP server fixture ----
+
+class RtspServer:
+    """gst-rtsp-server on loopback serving {mount: clip}."""
+
+    def __init__(self, mounts, udp_only=(), auth=None):
+        args = ["/usr/bin/python3", os.path.join(HERE, "rtsp_server.py"),
+                "--port", "0"]
+        for m in udp_only:
+            args += ["--udp-only", m]
+        for m, cred in (auth or {}).items():
+            args += ["--auth", "%s=%s" % (m, cred)]
+        args += ["%s=%s" % kv for kv in mounts.items()]
+        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline().split()
+        if len(line) != 2 or line[0] != "READY":
+            raise RuntimeError("RTSP server did not start: %r" % line)
+        self.port = int(line[1])
+
+    def url(self, mount, cred=None):
+        auth = cred + "@" if cred else ""
+        return "rtsp://%s127.0.0.1:%d/%s" % (auth, self.port, mount)
+
+    def command(self, verb, mount):
+        self.proc.stdin.write("%s %s\n" % (verb, mount))
+        self.proc.stdin.flush()
+        reply = self.proc.stdout.readline().strip()
+        if not reply.startswith("OK"):
+            raise RuntimeError("RTSP server: %s" % reply)
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+# ---- vigil ----
+
+class Vigil:
+    """vigil --headless on a generated config; talks HTTP to it."""
+
+    def __init__(self, config_text, name="wall"):
+        """config_text None runs the built-in demo wall."""
+        self.dir = tempfile.mkdtemp(prefix="vigil-test-")
+        self.port = free_port()
+        self.journal = os.path.join(self.dir, "alerts.jsonl")
+        self.config = None
+        if config_text is None:
+            self.journal = os.path.join(self.dir, "vigil-demo-alerts.jsonl")
+        else:
+            self.config = os.path.join(self.dir, name + ".yaml")
+            with open(self.config, "w") as f:
+                f.write(config_text.replace("@JOURNAL@", self.journal))
+        self.log_path = os.path.join(self.dir, "vigil.log")
+        self.start()
+
+    def start(self):
+        self.log_file = open(self.log_path, "a")
+        args = [VIGIL] + ([self.config] if self.config else [])
+        self.proc = subprocess.Popen(
+            args + ["--headless", "--listen", "127.0.0.1:%d" % self.port],
+            stdout=self.log_file, stderr=subprocess.STDOUT, cwd=self.dir)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("vigil exited: " + self.log())
+            try:
+                self.status()
+                return
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.05)
+        raise RuntimeError("vigil did not answer: " + self.log())
+
+    def get(self, path, timeout=5):
+        url = "http://127.0.0.1:%d%s" % (self.port, path)
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status, r.headers.get("Content-Type"), r.read()
+
+    def status(self):
+        return json.loads(self.get("/api/status")[2])
+
+    def snapshot(self, screen="main"):
+        _, ctype, body = self.get("/api/snapshot.png?screen=" + screen)
+        assert ctype == "image/png", ctype
+        return Image.open(io.BytesIO(body)).convert("RGB")
+
+    def camera(self, cam_id):
+        for c in self.status()["cameras"]:
+            if c["id"] == cam_id:
+                return c
+        raise KeyError(cam_id)
+
+    def journal_events(self):
+        if not os.path.exists(self.journal):
+            return []
+        with open(self.journal) as f:
+            return [json.loads(line) for line in f if line.strip()]
+
+    def log(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log_file.close()
+        return self.proc.returncode
+
+
+def wait_for(pred, timeout, what, interval=0.05):
+    """Poll pred() until it returns a truthy value or timeout passes."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = pred()
+        except (urllib.error.URLError, ConnectionError, KeyError):
+            last = None
+        if last:
+            return last
+        time.sleep(interval)
+    log("timed out after %.1f s waiting for %s" % (timeout, what))
+    return last
+
+
+# ---- pictures ----
+
+def tile_rects(layout_grid, width, height):
+    """Pixel rectangles of a plain CxR grid, as vigil lays it out."""
+    cols, rows = layout_grid
+
+    def edge(k, n, length):
+        return (k * length + n // 2) // n
+
+    rects = []
+    for i in range(cols * rows):
+        c, r = i % cols, i // cols
+        x0, x1 = edge(c, cols, width), edge(c + 1, cols, width)
+        y0, y1 = edge(r, rows, height), edge(r + 1, rows, height)
+        rects.append((x0, y0, x1 - x0, y1 - y0))
+    return rects
+
+
+def centre_colour(img, rect):
+    """Median colour of a patch at the tile's centre (labels and the frame
+    counter sit in the corners)."""
+    x, y, w, h = rect
+    patch = img.crop((x + w // 2 - 10, y + h // 2 - 10, x + w // 2 + 10,
+                      y + h // 2 + 10))
+    px = sorted(patch.getdata(), key=sum)
+    return px[len(px) // 2]
+
+
+def near(c1, c2, tol=40):
+    return all(abs(a - b) <= tol for a, b in zip(c1, c2))
+
+
+def which_colour(c):
+    for name, ref in COLOURS.items():
+        if near(c, ref):
+            return name
+    return None

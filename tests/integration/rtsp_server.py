@@ -1,0 +1,202 @@
+#!/usr/bin/python3
+"""RTSP test server: GStreamer's gst-rtsp-server on loopback.
+
+Serves pre-encoded clips without re-encoding, looped, one mount per
+camera:
+
+    rtsp_server.py --port 0 cam-a=clips/a.h264.mkv cam-b=clips/b.hevc.mkv
+
+A clip is a Matroska file named NAME.CODEC.mkv, CODEC one of h264, hevc,
+mjpeg.
+Options:
+    --udp-only NAME     this mount refuses RTSP over TCP (461), as some
+                        servers do
+    --auth NAME=USER:PASS  this mount requires basic authentication (a
+                        server with one needs it on every mount)
+
+Once listening it prints "READY <port>" on stdout. It then reads commands,
+one per line, on stdin, and answers "OK <command>" after each:
+
+    stop NAME     remove the mount and drop its clients (the camera dies;
+                  reconnects get 404 until start)
+    start NAME    serve the mount again
+    freeze NAME   pause the mount's pipeline: clients stay connected but
+                  receive nothing (a frozen camera)
+    thaw NAME     resume it
+
+It exits when stdin closes, so a test that dies takes it along.
+Run with Debian's /usr/bin/python3 (it has the GObject bindings).
+"""
+import argparse
+import sys
+import threading
+
+import gi
+
+gi.require_version("Gst", "1.0")
+gi.require_version("GstRtsp", "1.0")
+gi.require_version("GstRtspServer", "1.0")
+from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
+
+# Clips are Matroska files holding the camera's elementary stream, so
+# every frame has a timestamp; at the end of a clip the mount seeks back to
+# the start (see on_media), which loops it without re-encoding.
+PIPELINES = {
+    "h264": "filesrc location={f} ! matroskademux ! h264parse name=parse ! "
+            "rtph264pay name=pay0 pt=96 config-interval=-1",
+    "hevc": "filesrc location={f} ! matroskademux ! h265parse name=parse ! "
+            "rtph265pay name=pay0 pt=96 config-interval=-1",
+    "mjpeg": "filesrc location={f} ! matroskademux ! jpegparse name=parse ! "
+             "rtpjpegpay name=pay0 pt=26",
+}
+
+
+def codec_of(path):
+    """The codec is the clip name's second extension: a.h264.mkv."""
+    parts = path.rsplit("/", 1)[-1].split(".")
+    return parts[-2] if len(parts) >= 3 else "h264"
+
+
+class Server:
+    def __init__(self, args):
+        self.server = GstRtspServer.RTSPServer()
+        self.server.set_address("127.0.0.1")
+        self.server.set_service(str(args.port))
+        self.mounts = self.server.get_mount_points()
+        self.factories = {}
+        self.medias = {}
+        auth_for = dict(a.split("=", 1) for a in args.auth)
+        if auth_for:
+            # With an auth object on the server every mount needs
+            # credentials (gst-rtsp-server answers 404, not 401, to an
+            # anonymous client refused one mount): serve authenticated
+            # mounts from a server of their own.
+            auth = GstRtspServer.RTSPAuth()
+            self.server.set_auth(auth)
+        for spec in args.mounts:
+            name, path = spec.split("=", 1)
+            f = GstRtspServer.RTSPMediaFactory()
+            f.set_launch("( " + PIPELINES[codec_of(path)].format(f=path) +
+                         " )")
+            # One pipeline per mount shared by its clients, like a camera.
+            f.set_shared(True)
+            f.set_eos_shutdown(False)
+            if name in args.udp_only:
+                f.set_protocols(GstRtsp.RTSPLowerTrans.UDP)
+            if name in auth_for:
+                user, pw = auth_for[name].split(":", 1)
+                token = GstRtspServer.RTSPToken()
+                token.set_string(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE,
+                                 name)
+                basic = GstRtspServer.RTSPAuth.make_basic(user, pw)
+                auth.add_basic(basic, token)
+                perms = GstRtspServer.RTSPPermissions()
+                perms.add_permission_for_role(
+                    name, GstRtspServer.RTSP_PERM_MEDIA_FACTORY_ACCESS, True)
+                perms.add_permission_for_role(
+                    name, GstRtspServer.RTSP_PERM_MEDIA_FACTORY_CONSTRUCT,
+                    True)
+                f.set_permissions(perms)
+            f.connect("media-configure", self.on_media, name)
+            self.factories[name] = f
+            self.mounts.add_factory("/" + name, f)
+        self.server.attach(None)
+
+    def on_media(self, factory, media, name):
+        self.medias[name] = media
+        bin_ = media.get_element()
+        parse = bin_.get_by_name("parse")
+
+        def restart():
+            pipeline = bin_.get_parent()
+            if pipeline is not None:
+                pipeline.seek_simple(Gst.Format.TIME, Gst.SeekFlags.FLUSH, 0)
+            return False
+
+        def on_event(pad, info):
+            # End of clip: swallow the EOS (clients would take it as the
+            # end of the stream) and start the clip over.
+            if info.get_event().type == Gst.EventType.EOS:
+                GLib.idle_add(restart)
+                return Gst.PadProbeReturn.DROP
+            return Gst.PadProbeReturn.OK
+
+        parse.get_static_pad("sink").add_probe(
+            Gst.PadProbeType.EVENT_DOWNSTREAM, on_event)
+        media.connect("unprepared", lambda m: self.medias.pop(name, None))
+
+    def drop_clients(self, name):
+        """Disconnect every client that plays /name."""
+        path = "/" + name
+
+        def client_filter(server, client, _):
+            found = []
+
+            def session_filter(c, session, _):
+                if session.get_media(path)[0] is not None:
+                    found.append(session)
+                return GstRtspServer.RTSPFilterResult.KEEP
+
+            client.session_filter(session_filter, None)
+            return (GstRtspServer.RTSPFilterResult.REMOVE if found
+                    else GstRtspServer.RTSPFilterResult.KEEP)
+
+        self.server.client_filter(client_filter, None)
+
+    def command(self, line):
+        words = line.split()
+        if len(words) != 2 or words[1] not in self.factories:
+            return "ERR " + line
+        verb, name = words
+        if verb == "stop":
+            self.mounts.remove_factory("/" + name)
+            self.drop_clients(name)
+        elif verb == "start":
+            self.mounts.add_factory("/" + name, self.factories[name])
+        elif verb in ("freeze", "thaw"):
+            media = self.medias.get(name)
+            if media is None:
+                return "ERR no media for " + name
+            state = Gst.State.PAUSED if verb == "freeze" else Gst.State.PLAYING
+            media.get_element().get_parent().set_state(state)
+        else:
+            return "ERR " + line
+        return "OK " + line
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port", type=int, default=8554)
+    ap.add_argument("--udp-only", action="append", default=[])
+    ap.add_argument("--auth", action="append", default=[])
+    ap.add_argument("mounts", nargs="+")
+    args = ap.parse_args()
+    Gst.init(None)
+    srv = Server(args)
+    loop = GLib.MainLoop()
+    print("READY", srv.server.get_bound_port(), flush=True)
+
+    def reader():
+        for line in sys.stdin:
+            line = line.strip()
+            if not line:
+                continue
+            done = threading.Event()
+            out = []
+
+            def run():
+                out.append(srv.command(line))
+                done.set()
+                return False
+
+            GLib.idle_add(run)
+            done.wait()
+            print(out[0], flush=True)
+        GLib.idle_add(loop.quit)
+
+    threading.Thread(target=reader, daemon=True).start()
+    loop.run()
+
+
+if __name__ == "__main__":
+    main()

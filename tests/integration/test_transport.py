@@ -1,0 +1,73 @@
+#!/usr/bin/python3
+"""RTSP transports and codecs: a UDP-only server path (461 on TCP) works
+with `transport: udp` and with `auto` (TCP first, then UDP); H.265 and
+MJPEG streams decode; a camera behind basic auth works with credentials
+in its URL, and the password never shows in the log, the status or the
+journal."""
+from harness import (Vigil, RtspServer, centre_colour, check, finish,
+                     make_clip, tile_rects, wait_for, which_colour)
+
+PASSWORD = "s3cr3t-Pa55"
+srv = RtspServer({
+    "udponly": make_clip("udponly", "orange"),
+    "hevc": make_clip("hevc", "magenta", codec="hevc"),
+    "mjpeg": make_clip("mjpeg", "cyan", codec="mjpeg"),
+}, udp_only=["udponly"])
+private = RtspServer({"private": make_clip("private", "yellow")},
+                     auth={"private": "admin:" + PASSWORD})
+
+wall = Vigil("""
+wall:
+  screens: [{id: main, size: 640x360}]
+alerts: {journal: '@JOURNAL@'}
+cameras:
+  - {id: udp-explicit, url: '%s', transport: udp}
+  - {id: udp-auto, url: '%s', transport: auto}
+  - {id: tcp-refused, url: '%s', transport: tcp}
+  - {id: hevc, url: '%s'}
+  - {id: mjpeg, url: '%s'}
+  - {id: private, url: '%s'}
+plans:
+  p:
+    screens:
+      main:
+        - layout: 3x3
+          tiles: [udp-explicit, udp-auto, tcp-refused, hevc, mjpeg, private]
+""" % (srv.url("udponly"), srv.url("udponly"), srv.url("udponly"),
+       srv.url("hevc"), srv.url("mjpeg"),
+       private.url("private", "admin:" + PASSWORD)))
+
+want = {"udp-explicit": "orange", "udp-auto": "orange", "hevc": "magenta",
+        "mjpeg": "cyan", "private": "yellow"}
+live = wait_for(lambda: all(wall.camera(c)["state"] == "live"
+                            for c in want), 20, "cameras live")
+for c in want:
+    st = wall.camera(c)
+    check(st["state"] == "live", "%s is live (%s: %s, codec %s)"
+          % (c, st["state"], st["reason"], st["codec"]))
+check(wall.camera("hevc")["codec"] == "hevc", "H.265 decoded")
+check(wall.camera("mjpeg")["codec"] == "mjpeg", "MJPEG decoded")
+
+refused = wait_for(lambda: wall.camera("tcp-refused")["state"] == "down",
+                   15, "tcp-refused down")
+check(refused, "TCP-only camera on a UDP-only path is down: %s"
+      % wall.camera("tcp-refused")["reason"])
+
+img = wall.snapshot()
+rects = tile_rects((3, 3), 640, 360)
+order = ["udp-explicit", "udp-auto", "tcp-refused", "hevc", "mjpeg",
+         "private"]
+for i, cam in enumerate(order):
+    if cam in want:
+        got = which_colour(centre_colour(img, rects[i]))
+        check(got == want[cam], "tile %d (%s) shows %s (saw %s)"
+              % (i, cam, want[cam], got))
+
+# Credentials: never in the log, the status or the journal.
+status_text = wall.get("/api/status")[2].decode()
+wall.stop()
+check(PASSWORD not in wall.log(), "password absent from the log")
+check(PASSWORD not in status_text, "password absent from /api/status")
+journal = open(wall.journal).read() if wall.journal_events() else ""
+check(PASSWORD not in journal, "password absent from the journal")
+finish(srv, private)
