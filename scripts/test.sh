@@ -25,3 +25,20 @@ if [ ! -f build-asan/build.ninja ]; then
 fi
 ninja -C build-asan
 meson test -C build-asan --suite unit --suite headers --print-errorlogs
+
+# One closing line over everything that ran (meson's own summaries are per
+# run): "tests: N passed, N failed".
+python3 - build/meson-logs/testlog.json build/meson-logs/testlog-valgrind.json \
+    build-asan/meson-logs/testlog.json <<'PY'
+import json, sys
+ok = bad = 0
+for path in sys.argv[1:]:
+    try:
+        for line in open(path):
+            r = json.loads(line).get("result")
+            ok += r == "OK"
+            bad += r not in ("OK", "SKIP", "EXPECTEDFAIL")
+    except FileNotFoundError:
+        pass
+print("tests: %d passed, %d failed" % (ok, bad))
+PY
