@@ -8,7 +8,7 @@ build_pkgs=(
     meson ninja-build pkg-config gcc
     libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
     libsdl2-dev libuv1-dev libfyaml-dev libhttp-parser-dev libjansson-dev
-    libpng-dev libsdl2-ttf-dev fonts-dejavu-core libavdevice-dev
+    libpng-dev libsdl2-ttf-dev fonts-dejavu-core libavdevice-dev libical-dev
 )
 test_pkgs=(
     ffmpeg valgrind curl

@@ -30,14 +30,43 @@ static void usage(FILE *f)
 {
     fputs("usage: vigil [CONFIG] [--headless] [--listen HOST:PORT] [-v|-q]\n"
           "       vigil --check CONFIG\n"
+          "       vigil plan CONFIG --at 'YYYY-MM-DD HH:MM'\n"
+          "       vigil plan CONFIG --from 'YYYY-MM-DD HH:MM' --to '...'\n"
           "\n"
           "  CONFIG            wall configuration (YAML); none: the demo wall\n"
           "  --check CONFIG    validate CONFIG, print every error, exit 1 if "
           "any\n"
           "  --headless        render off-screen; see /api/snapshot.png\n"
           "  --listen H:P      override control.listen\n"
+          "  plan ... --at T   what plays at local time T, and the next change\n"
+          "  plan ... --from A --to B   every plan change between A and B\n"
           "  -v, -vv / -q      more / less logging\n",
           f);
+}
+
+static int plan_main(int argc, char **argv, struct vigil_settings *s)
+{
+    const char *cfg = NULL, *at = NULL, *from = NULL, *to = NULL;
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--at") && i + 1 < argc) {
+            at = argv[++i];
+        } else if (!strcmp(argv[i], "--from") && i + 1 < argc) {
+            from = argv[++i];
+        } else if (!strcmp(argv[i], "--to") && i + 1 < argc) {
+            to = argv[++i];
+        } else if (argv[i][0] != '-' && !cfg) {
+            cfg = argv[i];
+        } else {
+            cfg = NULL;
+            break;
+        }
+    }
+    if (!cfg || (!at && !(from && to))) {
+        usage(stderr);
+        return 2;
+    }
+    s->log_cb = check_log;
+    return vigil_plan_print(cfg, at, from, to, stdout, s) == 0 ? 0 : 1;
 }
 
 int main(int argc, char **argv)
@@ -45,6 +74,9 @@ int main(int argc, char **argv)
     struct vigil_settings s;
     vigil_settings_default(&s);
     const char *check = NULL;
+    if (argc > 1 && !strcmp(argv[1], "plan")) {
+        return plan_main(argc, argv, &s);
+    }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--check") && i + 1 < argc) {

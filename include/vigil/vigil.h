@@ -11,6 +11,7 @@
 #define VIGIL_VIGIL_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "vigil/common.h"
 
@@ -122,6 +123,22 @@ VIGIL_API void vigil_engine_destroy(struct vigil_engine **e);
  */
 VIGIL_API int vigil_config_check(const char *path,
                                  const struct vigil_settings *s);
+
+/*
+ * Answer "what plays when" for a configuration, without running it.
+ * Times are local to wall.timezone, written "YYYY-MM-DD HH:MM[:SS]".
+ *
+ * With `at`: print the schedule rule that matches, the plan, each screen's
+ * page and cameras, and when the next change happens. With `from` and `to`
+ * (and at == NULL): print the timeline of plan changes in [from, to), one
+ * line per change. Output goes to `out`; errors are logged.
+ *
+ * Returns 0, VIGIL_ECONFIG for an invalid config, or -EINVAL for a
+ * malformed time.
+ */
+VIGIL_API int vigil_plan_print(const char *config_path, const char *at,
+                               const char *from, const char *to, FILE *out,
+                               const struct vigil_settings *s);
 
 #ifdef __cplusplus
 }

@@ -160,6 +160,16 @@ void alert_camera_update(struct alert_bus *b, int cam, const char *camera_id,
     }
 }
 
+void alert_bus_journal(struct alert_bus *b, json_t *ev, int64_t wall_ms)
+{
+    char ts[48];
+    vt_format_rfc3339(wall_ms, ts, sizeof(ts));
+    json_t *line = json_pack("{s:s, s:s}", "ts", ts, "wall", b->wall);
+    json_object_update(line, ev);
+    journal_write(b, line);
+    json_decref(line);
+}
+
 json_t *alert_bus_open_json(const struct alert_bus *b)
 {
     json_t *arr = json_array();

@@ -30,6 +30,11 @@ void alert_camera_update(struct alert_bus *b, int cam, const char *camera_id,
                          const char *condition, const char *detail,
                          int64_t wall_ms);
 
+/* Append a wall event that is not a camera alert (plan_changed, operator
+ * actions) to the journal; "ts" and "wall" are put first. ev is not
+ * consumed. */
+void alert_bus_journal(struct alert_bus *b, json_t *ev, int64_t wall_ms);
+
 /* Open alerts as a JSON array (new reference). */
 json_t *alert_bus_open_json(const struct alert_bus *b);
 int alert_bus_open_count(const struct alert_bus *b);

@@ -16,9 +16,12 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "config/ics.h"
 #include "config/layouts.h"
 #include "config/yaml.h"
+#include "util/civil.h"
 #include "util/mem.h"
+#include "util/tz.h"
 
 struct ctx {
     struct yp yp;
@@ -238,7 +241,8 @@ static void parse_wall(struct ctx *cx, struct fy_node *w)
         const char *tz = yp_str(&cx->yp, v, "wall.timezone");
         if (tz) {
             char *zpath = xasprintf("/usr/share/zoneinfo/%s", tz);
-            if (strstr(tz, "..") || access(zpath, R_OK) != 0) {
+            if (strstr(tz, "..") || access(zpath, R_OK) != 0 ||
+                !(c->tz = vtz_load(tz))) {
                 ERR(cx, v, "wall.timezone: unknown time zone '%s'", tz);
             }
             free(zpath);
@@ -775,23 +779,52 @@ static int find_plan(const struct config *c, const char *name)
     return -1;
 }
 
+/* A list of dates "YYYY-MM-DD" or ranges "YYYY-MM-DD..YYYY-MM-DD" into
+ * day-number ranges [from[i], to[i]]. `to` may be NULL (single dates
+ * only). */
 static void parse_date_list(struct ctx *cx, struct fy_node *seq,
-                            const char *what, int32_t **out, int *n)
+                            const char *what, int32_t **from, int32_t **to,
+                            int *n)
 {
     if (!yp_is_seq(&cx->yp, seq, what)) {
         return;
     }
-    *out = xcalloc((size_t)fy_node_sequence_item_count(seq) + 1,
-                   sizeof(int32_t));
+    size_t cap = (size_t)fy_node_sequence_item_count(seq) + 1;
+    *from = xcalloc(cap, sizeof(int32_t));
+    if (to) {
+        *to = xcalloc(cap, sizeof(int32_t));
+    }
     void *it = NULL;
     struct fy_node *dn;
     while ((dn = fy_node_sequence_iterate(seq, &it))) {
         const char *s = yp_str(&cx->yp, dn, what);
-        if (s && !parse_date(s, &(*out)[*n])) {
-            ERR(cx, dn, "%s: '%s' is not a date YYYY-MM-DD", what, s);
-        } else if (s) {
-            (*n)++;
+        char a[16] = "", b[16] = "";
+        int32_t da, db;
+        if (!s) {
+            continue;
         }
+        const char *dots = strstr(s, "..");
+        if (dots && to) {
+            snprintf(a, sizeof(a), "%.*s", (int)(dots - s), s);
+            snprintf(b, sizeof(b), "%s", dots + 2);
+        } else {
+            snprintf(a, sizeof(a), "%s", s);
+            snprintf(b, sizeof(b), "%s", s);
+        }
+        if (strlen(s) > 22 || !parse_date(a, &da) || !parse_date(b, &db)) {
+            ERR(cx, dn, "%s: '%s' is not a date YYYY-MM-DD%s", what, s,
+                to ? " or a range A..B" : "");
+            continue;
+        }
+        if (db < da) {
+            ERR(cx, dn, "%s: '%s' ends before it starts", what, s);
+            continue;
+        }
+        (*from)[*n] = civil_ymd_to_days(da);
+        if (to) {
+            (*to)[*n] = civil_ymd_to_days(db);
+        }
+        (*n)++;
     }
 }
 
@@ -818,6 +851,10 @@ static void parse_calendars(struct ctx *cx, struct fy_node *m)
         }
         yp_check_keys(&cx->yp, v, keys, "calendar");
         struct fy_node *u;
+        if ((u = yp_get(v, "dates"))) {
+            parse_date_list(cx, u, "calendar dates", &cal->days, NULL,
+                            &cal->n_days);
+        }
         if ((u = yp_get(v, "ics"))) {
             const char *s = yp_str(&cx->yp, u, "calendar ics");
             if (s) {
@@ -826,13 +863,18 @@ static void parse_calendars(struct ctx *cx, struct fy_node *m)
                 if (access(cal->ics_path, R_OK) != 0) {
                     ERR(cx, u, "calendar '%s': cannot read '%s': %s",
                         cal->name, s, strerror(errno));
+                } else {
+                    /* errors name the file as the config wrote it */
+                    char *shown = s[0] == '/' || !strcmp(cx->dir, ".")
+                                      ? xstrdup(s)
+                                      : xasprintf("%s/%s", cx->dir, s);
+                    ics_load(cal->ics_path, shown, c->tz, cal,
+                             cx->yp.errs);
+                    free(shown);
                 }
             }
         }
-        if ((u = yp_get(v, "dates"))) {
-            parse_date_list(cx, u, "calendar dates", &cal->dates,
-                            &cal->n_dates);
-        }
+        ics_days_finish(cal);
     }
 }
 
@@ -872,11 +914,8 @@ static void parse_when(struct ctx *cx, struct fy_node *m, struct cfg_when *w)
         }
     }
     if ((v = yp_get(m, "dates"))) {
-        parse_date_list(cx, v, "when.dates", &w->date_from,
+        parse_date_list(cx, v, "when.dates", &w->date_from, &w->date_to,
                         &w->n_date_ranges);
-        w->date_to = xcalloc((size_t)w->n_date_ranges + 1, sizeof(int32_t));
-        memcpy(w->date_to, w->date_from,
-               sizeof(int32_t) * (size_t)w->n_date_ranges);
     }
     if ((v = yp_get(m, "calendar"))) {
         const char *s = yp_str(&cx->yp, v, "when.calendar");
@@ -966,6 +1005,9 @@ struct config *config_load(const char *path, const char *text,
         yp_check_keys(&cx.yp, root, keys, "config");
         struct fy_node *v;
         parse_wall(&cx, yp_get(root, "wall"));
+        if (!c->tz && !c->timezone) {
+            c->tz = vtz_load("UTC");
+        }
         if ((v = yp_get(root, "control"))) {
             parse_control(&cx, v);
         }
@@ -1054,7 +1096,9 @@ static void config_free(struct config *c)
     for (int i = 0; i < c->n_calendars; i++) {
         free(c->calendars[i].name);
         free(c->calendars[i].ics_path);
-        free(c->calendars[i].dates);
+        free(c->calendars[i].days);
+        free(c->calendars[i].span_from);
+        free(c->calendars[i].span_to);
     }
     free(c->calendars);
     for (int i = 0; i < c->n_rules; i++) {
@@ -1066,6 +1110,7 @@ static void config_free(struct config *c)
     free(c->path);
     free(c->wall_name);
     free(c->timezone);
+    vtz_free(c->tz);
     free(c->listen_host);
     free(c->token_file);
     free(c->journal);

@@ -18,6 +18,8 @@
 
 #include "layout/layout.h"
 
+struct vtz;
+
 enum cfg_transport { CFG_TRANSPORT_TCP, CFG_TRANSPORT_UDP,
                      CFG_TRANSPORT_AUTO };
 enum cfg_hwaccel { CFG_HWACCEL_AUTO, CFG_HWACCEL_NONE, CFG_HWACCEL_VAAPI,
@@ -71,13 +73,14 @@ struct cfg_plan {
     int *n_entries;
 };
 
-/* A schedule rule's condition; parsed now, evaluated by src/sched. */
+/* A schedule rule's condition, evaluated by src/sched. Days are day
+ * numbers (days since 1970-01-01, see util/civil.h) in the wall's zone. */
 struct cfg_when {
     bool has_time;
     int time_from_min, time_to_min;     /* minutes after midnight */
     unsigned weekdays;                  /* bit 0 = Monday; 0 = any */
     int n_date_ranges;
-    int32_t *date_from, *date_to;       /* yyyymmdd, inclusive */
+    int32_t *date_from, *date_to;       /* inclusive */
     int calendar;                       /* index or -1 */
     int from_eve_min;                   /* -1: none */
 };
@@ -88,11 +91,15 @@ struct cfg_rule {
     struct cfg_when when;
 };
 
+/* A holiday calendar: whole days (all-day events and inline dates,
+ * sorted, unique) and timed spans (UTC ms, [from, to)). */
 struct cfg_calendar {
     char *name;
     char *ics_path;         /* resolved against the config's folder */
-    int n_dates;
-    int32_t *dates;         /* yyyymmdd */
+    int n_days;
+    int32_t *days;
+    int n_spans;
+    int64_t *span_from, *span_to;
 };
 
 struct config {
@@ -101,6 +108,7 @@ struct config {
 
     char *wall_name;
     char *timezone;
+    struct vtz *tz;             /* loaded zone; UTC when not configured */
     enum layout_fit fit;
     bool labels;
     struct cfg_screen *screens;

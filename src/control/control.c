@@ -25,6 +25,8 @@ struct conn {
     http_parser parser;
     char url[2048];
     size_t url_len;
+    char *body;
+    size_t body_len;
     size_t received;
     int complete;
     int replied;
@@ -66,6 +68,7 @@ static void conn_closed(uv_handle_t *h)
     if (*pp) {
         *pp = c->next;
     }
+    free(c->body);
     free(c);
 }
 
@@ -96,6 +99,7 @@ static const char *reason(int status)
     case 400: return "Bad Request";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
     case 413: return "Payload Too Large";
     case 503: return "Service Unavailable";
     default: return "Error";
@@ -218,6 +222,33 @@ static void dispatch(struct conn *c)
         } else if (ret < 0) {
             send_error(c, 503, "snapshot unavailable");
         }
+    } else if (plen > 5 && !strncmp(path, "/api/", 5) &&
+               c->parser.method == HTTP_POST) {
+        char name[64];
+        if (plen - 5 >= sizeof(name)) {
+            send_error(c, 404, "no such route");
+            return;
+        }
+        memcpy(name, path + 5, plen - 5);
+        name[plen - 5] = 0;
+        json_error_t jerr;
+        json_t *args = c->body_len
+                           ? json_loadb(c->body, c->body_len, 0, &jerr)
+                           : json_object();
+        if (!json_is_object(args)) {
+            json_decref(args);
+            send_error(c, 400, "the body must be a JSON object");
+            return;
+        }
+        json_t *reply = NULL;
+        int status = ctl->ops.command(ctl->ctx, name, args, &reply);
+        json_decref(args);
+        if (!reply) {
+            reply = json_pack("{s:b}", "ok", 1);
+        } else if (status >= 400) {
+            json_object_set_new(reply, "status", json_integer(status));
+        }
+        send_json(c, status, reply);
     } else {
         send_error(c, 404, "no such route");
     }
@@ -233,6 +264,19 @@ static int on_url(http_parser *p, const char *at, size_t len)
     memcpy(c->url + c->url_len, at, len);
     c->url_len += len;
     c->url[c->url_len] = 0;
+    return 0;
+}
+
+static int on_body(http_parser *p, const char *at, size_t len)
+{
+    struct conn *c = p->data;
+    if (c->body_len + len > MAX_REQUEST) {
+        return 1;
+    }
+    c->body = xrealloc(c->body, c->body_len + len + 1);
+    memcpy(c->body + c->body_len, at, len);
+    c->body_len += len;
+    c->body[c->body_len] = 0;
     return 0;
 }
 
@@ -324,6 +368,7 @@ struct control *control_create(uv_loop_t *loop, const char *host, int port,
     ctl->ctx = ctx;
     http_parser_settings_init(&ctl->settings);
     ctl->settings.on_url = on_url;
+    ctl->settings.on_body = on_body;
     ctl->settings.on_message_complete = on_message_complete;
 
     struct sockaddr_storage addr;

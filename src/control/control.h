@@ -4,7 +4,8 @@
  * hands it and issues core requests through `struct control_ops`; it never
  * reaches into other modules.
  *
- * Routes (this cut): GET /api/status, GET /api/snapshot.png?screen=ID.
+ * Routes: GET /api/status, GET /api/snapshot.png?screen=ID, and
+ * POST /api/<command> with a JSON object body, handed to ops.command.
  * Every request is answered and the connection closed (Connection: close);
  * requests over 16 KiB or idle for 10 s are cut off.
  *
@@ -28,6 +29,11 @@ struct control_ops {
      * Return 0 and answer later with control_reply(token...), or a
      * negative error (-ENOENT: no such screen). */
     int (*snapshot)(void *ctx, const char *screen_id, uint64_t token);
+    /* Run core command `name` with its JSON arguments (an object, maybe
+     * empty). Returns an HTTP status and sets *reply (new reference, or
+     * NULL for {"ok": true}). Unknown commands: 404. */
+    int (*command)(void *ctx, const char *name, json_t *args,
+                   json_t **reply);
 };
 
 struct control *control_create(uv_loop_t *loop, const char *host, int port,

@@ -31,10 +31,12 @@
 #include "config/config.h"
 #include "control/control.h"
 #include "core/demo.h"
+#include "core/engine.h"
 #include "frame/mailbox.h"
 #include "render/render.h"
 #include "render/scene.h"
 #include "sched/sched.h"
+#include "sched/schedule.h"
 #include "source/source.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -78,7 +80,6 @@ struct vigil_engine {
     struct vigil_settings set;
     struct vlog *log;
     struct config *cfg;
-    char *demo_text;
     int n_cams;
     struct cam_rt *cams;
     struct render *render;
@@ -90,8 +91,12 @@ struct vigil_engine {
     uv_signal_t sigint, sigterm;
     struct control *control;
     struct alert_bus *alerts;
-    int plan;
-    int64_t epoch_ms;
+    int plan;                     /* running plan (-1 before the first) */
+    int rule;                     /* schedule rule that chose it, -1 */
+    int64_t epoch_ms;             /* when it took over (pages count from) */
+    int sched_plan, sched_rule;   /* what the schedule says, cached */
+    int64_t sched_since_ms, sched_next_ms;
+    struct sched_overrides ov;
     struct sched_screen *sched;   /* per screen, for `plan` */
     struct sched_view *views;     /* per screen, last evaluation */
     struct scene *scene;          /* last published */
@@ -120,16 +125,16 @@ static const char *layouts_dir(void)
     return env && *env ? env : VIGIL_LAYOUTS_DIR;
 }
 
-static struct config *load_config(const struct vigil_settings *s,
-                                  char **demo_text, struct vlog *log)
+struct config *engine_load_config(const char *path, struct vlog *log)
 {
     struct cfg_errors errs = { 0 };
     struct config *c;
-    if (s->config_path) {
-        c = config_load(s->config_path, NULL, layouts_dir(), &errs);
+    if (path) {
+        c = config_load(path, NULL, layouts_dir(), &errs);
     } else {
-        *demo_text = demo_config_text(FONT_PATH);
-        c = config_load("<demo>", *demo_text, layouts_dir(), &errs);
+        char *text = demo_config_text(FONT_PATH);
+        c = config_load("<demo>", text, layouts_dir(), &errs);
+        free(text);
     }
     for (size_t i = 0; i < errs.n; i++) {
         VLOG_ERR(log, "%s", errs.msgs[i]);
@@ -148,9 +153,7 @@ int vigil_config_check(const char *path, const struct vigil_settings *s)
         vlog_destroy(log);
         return err;
     }
-    struct vigil_settings tmp = *s;
-    tmp.config_path = path;
-    struct config *c = load_config(&tmp, NULL, log);
+    struct config *c = engine_load_config(path, log);
     vlog_destroy(log);
     if (!c) {
         return VIGIL_ECONFIG;
@@ -255,16 +258,85 @@ static void update_cameras(struct vigil_engine *e)
 
 static void sched_fire(uv_timer_t *t);
 
+/* Look the schedule up again when its cached answer runs out. Scanning is
+ * bounded to 8 days ahead; past that the cache simply expires then. */
+static void schedule_refresh(struct vigil_engine *e, int64_t now)
+{
+    if (now < e->sched_next_ms && e->sched_plan >= 0) {
+        return;
+    }
+    e->sched_plan = schedule_plan_at(e->cfg, now, &e->sched_rule);
+    e->sched_since_ms = schedule_plan_since(e->cfg, now, SCHEDULE_HORIZON_MS);
+    e->sched_next_ms = schedule_next_change(e->cfg, now,
+                                            INT64_C(8) * 86400 * 1000);
+    if (e->sched_next_ms == INT64_MAX) {
+        e->sched_next_ms = now + INT64_C(8) * 86400 * 1000;
+    }
+}
+
+static void switch_plan(struct vigil_engine *e, int plan, int rule,
+                        int64_t epoch, int64_t now)
+{
+    const struct config *cfg = e->cfg;
+    int old = e->plan;
+    for (int i = 0; i < cfg->n_screens; i++) {
+        sched_screen_finish(&e->sched[i]);
+        sched_screen_build(cfg, plan, i, &e->sched[i]);
+    }
+    e->plan = plan;
+    e->rule = rule;
+    e->epoch_ms = epoch;
+    if (old == plan) {
+        return;
+    }
+    char since[32];
+    engine_format_local(cfg, epoch, since, sizeof(since));
+    VLOG_INFO(e->log, "plan %s (%s) since %s", cfg->plans[plan].name,
+              rule >= 0 ? "schedule" : "operator", since);
+    if (old >= 0) {
+        json_t *ev = json_pack("{s:s, s:s, s:s}", "event", "plan_changed",
+                               "plan", cfg->plans[plan].name, "from",
+                               cfg->plans[old].name);
+        json_object_set_new(ev, "by", json_string(e->ov.plan >= 0
+                                                      ? "operator"
+                                                      : "schedule"));
+        if (rule >= 0) {
+            json_object_set_new(ev, "rule", json_integer(rule + 1));
+        }
+        alert_bus_journal(e->alerts, ev, now);
+        json_decref(ev);
+    }
+}
+
 static void sched_update(struct vigil_engine *e)
 {
     int64_t now = vt_wall_ms();
-    int64_t next = INT64_MAX;
+    if (sched_overrides_expire(&e->ov, now)) {
+        VLOG_INFO(e->log, "an override ended; back to the schedule");
+    }
+    schedule_refresh(e, now);
+    int plan = e->sched_plan, rule = e->sched_rule;
+    int64_t epoch = e->sched_since_ms == INT64_MIN ? 0 : e->sched_since_ms;
+    if (e->ov.plan >= 0) {
+        plan = e->ov.plan;
+        rule = -1;
+        epoch = e->ov.plan_since_ms;
+    }
+    if (plan != e->plan || epoch != e->epoch_ms) {
+        switch_plan(e, plan, rule, epoch, now);
+    }
+    int64_t next = e->ov.plan >= 0 ? INT64_MAX : e->sched_next_ms;
+    int64_t expiry = sched_overrides_next_expiry(&e->ov);
+    if (expiry < next) {
+        next = expiry;
+    }
     bool *down = xcalloc((size_t)e->n_cams + 1, sizeof(bool));
     for (int i = 0; i < e->n_cams; i++) {
         down[i] = e->cams[i].eff == SCENE_CAM_DOWN;
     }
     for (int s = 0; s < e->cfg->n_screens; s++) {
-        sched_eval(&e->sched[s], e->epoch_ms, now, down, &e->views[s]);
+        sched_eval_overridden(&e->sched[s], s, e->epoch_ms, now, &e->ov,
+                              down, &e->views[s]);
         if (e->views[s].next_change_ms < next) {
             next = e->views[s].next_change_ms;
         }
@@ -304,6 +376,53 @@ static const char *eff_name(enum scene_cam_state s)
     static const char *const n[] = { "connecting", "live", "stalled",
                                      "down" };
     return n[s];
+}
+
+static json_t *until_json(int64_t until)
+{
+    return until == INT64_MAX ? json_null() : iso_time(until);
+}
+
+static json_t *overrides_json(const struct vigil_engine *e)
+{
+    const struct sched_overrides *ov = &e->ov;
+    const struct config *cfg = e->cfg;
+    json_t *o = json_object();
+    if (ov->paused) {
+        json_object_set_new(o, "paused",
+                            json_pack("{s:o, s:o}", "since",
+                                      iso_time(ov->paused_at_ms), "until",
+                                      until_json(ov->pause_until_ms)));
+    }
+    if (ov->plan >= 0) {
+        json_object_set_new(o, "plan",
+                            json_pack("{s:s, s:o, s:o}", "plan",
+                                      cfg->plans[ov->plan].name, "since",
+                                      iso_time(ov->plan_since_ms), "until",
+                                      until_json(ov->plan_until_ms)));
+    }
+    json_t *pages = json_array();
+    for (int i = 0; i < cfg->n_screens && i < SCHED_MAX_SCREENS; i++) {
+        if (ov->shift_ms[i]) {
+            json_array_append_new(
+                pages, json_pack("{s:s, s:f, s:o}", "screen",
+                                 cfg->screens[i].id, "shift_s",
+                                 ov->shift_ms[i] / 1000.0, "until",
+                                 until_json(ov->shift_until_ms[i])));
+        }
+    }
+    json_object_set_new(o, "pages", pages);
+    json_t *pins = json_array();
+    for (int i = 0; i < ov->n_pins; i++) {
+        const struct sched_pin *p = &ov->pins[i];
+        json_array_append_new(
+            pins, json_pack("{s:s, s:i, s:s, s:o}", "screen",
+                            cfg->screens[p->screen].id, "tile", p->tile,
+                            "camera", cfg->cameras[p->camera].id, "until",
+                            until_json(p->until_ms)));
+    }
+    json_object_set_new(o, "pins", pins);
+    return o;
 }
 
 static json_t *status_json(void *ctx)
@@ -354,13 +473,164 @@ static json_t *status_json(void *ctx)
                           : iso_time(v->next_change_ms),
                       "tiles", tiles));
     }
-    return json_pack("{s:s, s:o, s:I, s:s, s:o, s:o, s:o, s:I}", "wall",
-                     cfg->wall_name, "time", iso_time(vt_wall_ms()),
-                     "time_ms", (json_int_t)vt_wall_ms(), "plan",
-                     e->plan >= 0 ? cfg->plans[e->plan].name : "", "cameras",
-                     cams, "screens", screens, "alerts",
-                     alert_bus_open_json(e->alerts), "frames_composed",
-                     (json_int_t)render_frames_composed(e->render));
+    json_t *doc = json_pack(
+        "{s:s, s:o, s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:I}",
+        "wall", cfg->wall_name, "time", iso_time(vt_wall_ms()), "time_ms",
+        (json_int_t)vt_wall_ms(), "plan",
+        e->plan >= 0 ? cfg->plans[e->plan].name : "", "plan_since",
+        iso_time(e->epoch_ms), "rule",
+        e->rule >= 0 ? json_integer(e->rule + 1) : json_null(), "overrides",
+        overrides_json(e), "cameras", cams, "screens", screens, "alerts",
+        alert_bus_open_json(e->alerts), "frames_composed",
+        (json_int_t)render_frames_composed(e->render));
+    return doc;
+}
+
+/* ---- operator commands (loop thread) ---- */
+
+static json_t *cmd_error(const char *msg)
+{
+    return json_pack("{s:s}", "error", msg);
+}
+
+/* End of an override from "for_s" (seconds from now); INT64_MAX without. */
+static int64_t until_of(json_t *args, int64_t now)
+{
+    json_t *f = json_object_get(args, "for_s");
+    if (!json_is_number(f) || json_number_value(f) <= 0) {
+        return INT64_MAX;
+    }
+    return now + (int64_t)(json_number_value(f) * 1000.0);
+}
+
+/* Screen named by args["screen"]: its index, -1 for all (absent), -2 when
+ * unknown. */
+static int screen_arg(const struct vigil_engine *e, json_t *args)
+{
+    const char *id = json_string_value(json_object_get(args, "screen"));
+    if (!id) {
+        return -1;
+    }
+    int s = config_find_screen(e->cfg, id);
+    return s >= 0 ? s : -2;
+}
+
+static int cmd_page(struct vigil_engine *e, json_t *args, int dir,
+                    int64_t now, json_t **reply)
+{
+    int only = screen_arg(e, args);
+    if (only == -2) {
+        *reply = cmd_error("unknown screen");
+        return 404;
+    }
+    for (int s = 0; s < e->cfg->n_screens && s < SCHED_MAX_SCREENS; s++) {
+        if (only >= 0 && s != only) {
+            continue;
+        }
+        e->ov.shift_ms[s] += sched_page_step(&e->sched[s], &e->views[s],
+                                             now, dir);
+        e->ov.shift_until_ms[s] = until_of(args, now);
+    }
+    return 200;
+}
+
+static int cmd_pin(struct vigil_engine *e, json_t *args, int64_t now,
+                   json_t **reply)
+{
+    int s = screen_arg(e, args);
+    json_t *tile = json_object_get(args, "tile");
+    json_t *cam = json_object_get(args, "camera");
+    if (s == -1 && e->cfg->n_screens == 1) {
+        s = 0;
+    }
+    if (s < 0 || !json_is_integer(tile)) {
+        *reply = cmd_error("pin needs a screen and a tile");
+        return s == -2 ? 404 : 400;
+    }
+    int t = (int)json_integer_value(tile);
+    struct sched_overrides *ov = &e->ov;
+    for (int i = 0; i < ov->n_pins; i++) { /* replace an earlier pin */
+        if (ov->pins[i].screen == s && ov->pins[i].tile == t) {
+            ov->pins[i] = ov->pins[--ov->n_pins];
+            break;
+        }
+    }
+    if (json_is_null(cam) || !cam) {
+        return 200; /* unpin */
+    }
+    int c = json_is_string(cam)
+                ? config_find_camera(e->cfg, json_string_value(cam))
+                : -1;
+    if (c < 0 || t < 0 || t >= e->views[s].n_tiles) {
+        *reply = cmd_error(c < 0 ? "unknown camera" : "no such tile");
+        return c < 0 ? 404 : 400;
+    }
+    if (ov->n_pins >= SCHED_MAX_PINS) {
+        *reply = cmd_error("too many pins");
+        return 409;
+    }
+    ov->pins[ov->n_pins++] = (struct sched_pin){ s, t, c,
+                                                 until_of(args, now) };
+    return 200;
+}
+
+static int cmd_plan(struct vigil_engine *e, json_t *args, int64_t now,
+                    json_t **reply)
+{
+    json_t *name = json_object_get(args, "plan");
+    if (json_is_null(name)) {
+        e->ov.plan = -1;
+        return 200;
+    }
+    for (int i = 0; json_is_string(name) && i < e->cfg->n_plans; i++) {
+        if (!strcmp(e->cfg->plans[i].name, json_string_value(name))) {
+            e->ov.plan = i;
+            e->ov.plan_since_ms = now;
+            e->ov.plan_until_ms = until_of(args, now);
+            return 200;
+        }
+    }
+    *reply = cmd_error("unknown plan");
+    return 404;
+}
+
+static int command(void *ctx, const char *name, json_t *args, json_t **reply)
+{
+    struct vigil_engine *e = ctx;
+    int64_t now = vt_wall_ms();
+    int status = 200;
+    if (!strcmp(name, "pause")) {
+        if (!e->ov.paused) {
+            e->ov.paused = true;
+            e->ov.paused_at_ms = now;
+        }
+        e->ov.pause_until_ms = until_of(args, now);
+    } else if (!strcmp(name, "resume")) {
+        /* back to the clock: the page the schedule says now */
+        e->ov.paused = false;
+        e->ov.pause_until_ms = INT64_MAX;
+    } else if (!strcmp(name, "next") || !strcmp(name, "prev")) {
+        status = cmd_page(e, args, name[0] == 'n' ? 1 : -1, now, reply);
+    } else if (!strcmp(name, "plan")) {
+        status = cmd_plan(e, args, now, reply);
+    } else if (!strcmp(name, "pin")) {
+        status = cmd_pin(e, args, now, reply);
+    } else if (!strcmp(name, "schedule")) {
+        sched_overrides_init(&e->ov); /* drop every override */
+    } else {
+        *reply = cmd_error("no such command");
+        return 404;
+    }
+    if (status == 200) {
+        json_t *ev = json_pack("{s:s, s:s}", "event", "override", "action",
+                               name);
+        json_object_update_missing(ev, args);
+        alert_bus_journal(e->alerts, ev, now);
+        json_decref(ev);
+        VLOG_INFO(e->log, "operator: %s", name);
+        sched_update(e);
+    }
+    return status;
 }
 
 /* ---- snapshots ---- */
@@ -509,7 +779,7 @@ int vigil_engine_create(struct vigil_engine **out,
     atomic_init(&e->loop_quit, false);
     uv_loop_init(&e->loop);
     int ret = VIGIL_ECONFIG;
-    e->cfg = load_config(s, &e->demo_text, e->log);
+    e->cfg = engine_load_config(s->config_path, e->log);
     if (!e->cfg) {
         VLOG_ERR(e->log, "the wall does not start on an invalid config");
         goto fail;
@@ -524,12 +794,15 @@ int vigil_engine_create(struct vigil_engine **out,
     for (int i = 0; i < e->n_cams; i++) {
         e->cams[i].mb = mailbox_create();
     }
-    e->plan = config_default_plan(cfg);
-    e->epoch_ms = 0; /* pages aligned to the wall clock (see sched.h) */
+    /* The plan and its epoch come from the schedule on the loop's first
+     * update (sched_update), so a restart resumes on the page the wall
+     * would be showing. */
+    e->plan = e->rule = -1;
+    e->sched_plan = -1;
+    sched_overrides_init(&e->ov);
     e->sched = xcalloc((size_t)cfg->n_screens, sizeof(*e->sched));
     e->views = xcalloc((size_t)cfg->n_screens, sizeof(*e->views));
     for (int i = 0; i < cfg->n_screens; i++) {
-        sched_screen_build(cfg, e->plan, i, &e->sched[i]);
         e->views[i].page = e->views[i].layout = -1;
     }
     ret = VIGIL_EJOURNAL;
@@ -537,7 +810,8 @@ int vigil_engine_create(struct vigil_engine **out,
     if (!e->alerts) {
         goto fail;
     }
-    static const struct control_ops ops = { status_json, snapshot_start };
+    static const struct control_ops ops = { status_json, snapshot_start,
+                                            command };
     ret = VIGIL_ELISTEN;
     const char *host = cfg->listen_host;
     int port = cfg->listen_port;
@@ -681,7 +955,6 @@ void vigil_engine_destroy(struct vigil_engine **pe)
     scene_unref(e->scene);
     alert_bus_destroy(e->alerts);
     config_unref(e->cfg);
-    free(e->demo_text);
     pthread_mutex_destroy(&e->snap_lock);
     vlog_destroy(e->log);
     free(e);

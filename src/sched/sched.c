@@ -166,7 +166,10 @@ void sched_eval(const struct sched_screen *s, int64_t epoch_ms,
     const struct sched_page *p = &s->pages[i];
     out->page = i;
     out->layout = p->layout;
-    out->page_start_ms = cycle_start + off;
+    /* a lone page has been up since the plan began */
+    out->page_start_ms = s->n_pages > 1 || now_ms < epoch_ms
+                             ? cycle_start + off
+                             : epoch_ms;
     /* A single page never changes, unless a carousel on it steps. */
     out->next_change_ms =
         s->n_pages > 1 ? out->page_start_ms + p->dwell_ms : INT64_MAX;
@@ -186,4 +189,104 @@ void sched_eval(const struct sched_screen *s, int64_t epoch_ms,
             }
         }
     }
+}
+
+void sched_overrides_init(struct sched_overrides *ov)
+{
+    memset(ov, 0, sizeof(*ov));
+    ov->plan = -1;
+    ov->plan_until_ms = ov->pause_until_ms = INT64_MAX;
+    for (int i = 0; i < SCHED_MAX_SCREENS; i++) {
+        ov->shift_until_ms[i] = INT64_MAX;
+    }
+}
+
+int64_t sched_overrides_next_expiry(const struct sched_overrides *ov)
+{
+    int64_t t = INT64_MAX;
+    if (ov->plan >= 0 && ov->plan_until_ms < t) {
+        t = ov->plan_until_ms;
+    }
+    if (ov->paused && ov->pause_until_ms < t) {
+        t = ov->pause_until_ms;
+    }
+    for (int i = 0; i < SCHED_MAX_SCREENS; i++) {
+        if (ov->shift_ms[i] && ov->shift_until_ms[i] < t) {
+            t = ov->shift_until_ms[i];
+        }
+    }
+    for (int i = 0; i < ov->n_pins; i++) {
+        if (ov->pins[i].until_ms < t) {
+            t = ov->pins[i].until_ms;
+        }
+    }
+    return t;
+}
+
+int sched_overrides_expire(struct sched_overrides *ov, int64_t now_ms)
+{
+    int n = 0;
+    if (ov->plan >= 0 && ov->plan_until_ms <= now_ms) {
+        ov->plan = -1;
+        ov->plan_until_ms = INT64_MAX;
+        n++;
+    }
+    if (ov->paused && ov->pause_until_ms <= now_ms) {
+        ov->paused = false;
+        ov->pause_until_ms = INT64_MAX;
+        n++;
+    }
+    for (int i = 0; i < SCHED_MAX_SCREENS; i++) {
+        if (ov->shift_ms[i] && ov->shift_until_ms[i] <= now_ms) {
+            ov->shift_ms[i] = 0;
+            ov->shift_until_ms[i] = INT64_MAX;
+            n++;
+        }
+    }
+    int k = 0;
+    for (int i = 0; i < ov->n_pins; i++) {
+        if (ov->pins[i].until_ms <= now_ms) {
+            n++;
+        } else {
+            ov->pins[k++] = ov->pins[i];
+        }
+    }
+    ov->n_pins = k;
+    return n;
+}
+
+void sched_eval_overridden(const struct sched_screen *s, int screen,
+                           int64_t epoch_ms, int64_t now_ms,
+                           const struct sched_overrides *ov,
+                           const bool *cam_down, struct sched_view *out)
+{
+    int64_t t = ov->paused ? ov->paused_at_ms : now_ms;
+    int64_t shift = screen >= 0 && screen < SCHED_MAX_SCREENS
+                        ? ov->shift_ms[screen]
+                        : 0;
+    sched_eval(s, epoch_ms - shift, t, cam_down, out);
+    if (ov->paused) {
+        out->next_change_ms = INT64_MAX;
+    }
+    for (int i = 0; i < ov->n_pins; i++) {
+        const struct sched_pin *p = &ov->pins[i];
+        if (p->screen == screen && p->tile >= 0 && p->tile < out->n_tiles) {
+            out->cams[p->tile] = p->camera;
+        }
+    }
+}
+
+int64_t sched_page_step(const struct sched_screen *s,
+                        const struct sched_view *v, int64_t now_ms, int dir)
+{
+    if (v->page < 0 || s->n_pages < 2) {
+        return 0;
+    }
+    if (dir > 0) {
+        /* jump forward to the end of this page */
+        return v->page_start_ms + s->pages[v->page].dwell_ms - now_ms;
+    }
+    /* back to the start of the previous page */
+    int prev = (v->page + s->n_pages - 1) % s->n_pages;
+    return -((now_ms - v->page_start_ms) + s->pages[prev].dwell_ms);
 }

@@ -71,4 +71,55 @@ struct sched_view {
 void sched_eval(const struct sched_screen *s, int64_t epoch_ms,
                 int64_t now_ms, const bool *cam_down, struct sched_view *out);
 
+/*
+ * Operator overrides, each with an optional end (INT64_MAX: until
+ * cancelled). The engine keeps them and drops expired ones; applying them
+ * is pure, so what a tile shows stays a function of config, time and
+ * overrides.
+ */
+#define SCHED_MAX_PINS 32
+#define SCHED_MAX_SCREENS 16
+
+struct sched_pin {
+    int screen, tile, camera;
+    int64_t until_ms;
+};
+
+struct sched_overrides {
+    int plan;                 /* -1: follow the schedule */
+    int64_t plan_since_ms, plan_until_ms;
+    bool paused;              /* the patrol stands still at paused_at_ms */
+    int64_t paused_at_ms, pause_until_ms;
+    /* next/previous page, per screen: that screen's pages run this much
+     * ahead of the schedule's clock */
+    int64_t shift_ms[SCHED_MAX_SCREENS];
+    int64_t shift_until_ms[SCHED_MAX_SCREENS];
+    int n_pins;
+    struct sched_pin pins[SCHED_MAX_PINS];
+};
+
+void sched_overrides_init(struct sched_overrides *ov);
+
+/* The earliest end of any override in force (INT64_MAX: none). */
+int64_t sched_overrides_next_expiry(const struct sched_overrides *ov);
+
+/* Drop the overrides that ended at or before now; returns how many. */
+int sched_overrides_expire(struct sched_overrides *ov, int64_t now_ms);
+
+/*
+ * sched_eval with overrides: evaluate at the pause instant when paused
+ * (and report no page change until the pause ends), with the page shift
+ * applied, then put pinned cameras into their tiles.
+ */
+void sched_eval_overridden(const struct sched_screen *s, int screen,
+                           int64_t epoch_ms, int64_t now_ms,
+                           const struct sched_overrides *ov,
+                           const bool *cam_down, struct sched_view *out);
+
+/* Shift that moves the view at now to the start of the next (dir > 0) or
+ * previous (dir < 0) page, given the current view (evaluated with the
+ * current shift). */
+int64_t sched_page_step(const struct sched_screen *s,
+                        const struct sched_view *v, int64_t now_ms, int dir);
+
 #endif

@@ -188,6 +188,18 @@ class Vigil:
         with urllib.request.urlopen(url, timeout=timeout) as r:
             return r.status, r.headers.get("Content-Type"), r.read()
 
+    def post(self, command, args):
+        """POST /api/<command> with a JSON body; returns the HTTP status."""
+        req = urllib.request.Request(
+            "http://127.0.0.1:%d/api/%s" % (self.port, command),
+            data=json.dumps(args).encode(), method="POST",
+            headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=5) as r:
+                return r.status
+        except urllib.error.HTTPError as e:
+            return e.code
+
     def status(self):
         return json.loads(self.get("/api/status")[2])
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "config/config.h"
+#include "util/civil.h"
 #include "test.h"
 
 #define BASE_WALL                                                            \
@@ -102,8 +103,14 @@ static void example_config(void)
     CHECK_INT(config_default_plan(c), 0); /* day */
     CHECK(config_find_layout(c, "big-left") >= 0);
     CHECK(config_find_layout(c, "1+12") >= 0);
-    CHECK_INT(c->calendars[0].n_dates, 1);
-    CHECK_INT(c->calendars[0].dates[0], 20261231);
+    /* 7 holidays of 3, 9, 3, 5, 3, 3, 7 days plus 2026-12-31 inline */
+    CHECK_INT(c->calendars[0].n_days, 3 + 9 + 3 + 5 + 3 + 3 + 7 + 1);
+    CHECK_INT(civil_days_to_ymd(c->calendars[0].days[0]), 20260101);
+    CHECK_INT(civil_days_to_ymd(c->calendars[0].days[2]), 20260103);
+    CHECK_INT(civil_days_to_ymd(c->calendars[0].days[3]), 20260215);
+    CHECK_INT(civil_days_to_ymd(
+                  c->calendars[0].days[c->calendars[0].n_days - 1]),
+              20261231);
     config_unref(c);
     cfg_errors_finish(&errs);
 }

@@ -1,0 +1,28 @@
+/*
+ * Time zones (IANA names, from the system's zoneinfo through libical).
+ * Loading reads files (do it at config time); conversions afterwards are
+ * pure computations on the loaded rules. Not thread-safe: libical's zone
+ * cache is shared, so conversions run on one thread (the loop thread, or
+ * the CLI).
+ */
+#ifndef VIGIL_UTIL_TZ_H
+#define VIGIL_UTIL_TZ_H
+
+#include <stdint.h>
+
+struct vtz;
+
+/* "Asia/Shanghai", "UTC"... NULL when unknown. */
+struct vtz *vtz_load(const char *name);
+void vtz_free(struct vtz *z);
+const char *vtz_name(const struct vtz *z);
+
+/* UTC offset in seconds (east positive) at UTC second t. */
+int vtz_offset(const struct vtz *z, int64_t t);
+
+/* UTC second of local (day number, minute of day). A local time that a
+ * DST gap skips is shifted forward by the gap (02:30 -> 03:30, as mktime
+ * does); one that a DST overlap repeats maps to its first occurrence. */
+int64_t vtz_from_local(const struct vtz *z, int32_t days, int minute);
+
+#endif
