@@ -9,12 +9,13 @@ build_pkgs=(
     libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
     libsdl2-dev libuv1-dev libfyaml-dev libhttp-parser-dev libjansson-dev
     libpng-dev libsdl2-ttf-dev fonts-dejavu-core libavdevice-dev libical-dev
+    libmosquitto-dev libcurl4-openssl-dev
 )
 test_pkgs=(
     ffmpeg valgrind curl
     python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-rtsp-server-1.0
     gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
-    gstreamer1.0-plugins-bad python3-pil
+    gstreamer1.0-plugins-bad python3-pil mosquitto mosquitto-clients
 )
 
 want=("${build_pkgs[@]}")

@@ -1,9 +1,11 @@
 /*
- * Alert bus. Owns the journal file descriptor and the open alert of each
- * camera. Runs on the loop thread; nothing here is shared.
+ * Alert bus. Owns the journal file descriptor, the lifecycle rules, the
+ * tick timer that fires the debounce deadlines, and the sinks. Runs on
+ * the loop thread.
  *
- * Ids continue across restarts: at start the journal is scanned for the
- * highest "A-NNNNNN" so a new alert never reuses an id.
+ * Order of delivery for every event: the journal (written and synced),
+ * then each sink. A crash after the journal write loses nothing a sink had
+ * seen; on restart the journal restores what was open.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,88 +14,40 @@
 #include <unistd.h>
 
 #include "alert/alert.h"
+#include "alert/lifecycle.h"
+#include "alert/sink.h"
+#include "config/config.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/time.h"
 
-struct open_alert {
-    int active;
-    char id[16];
-    char camera[72];
-    char condition[32];
-    char detail[192];
-    int64_t raised_ms;
-};
+#define MAX_SINKS 4
 
 struct alert_bus {
     struct vlog *log;
+    const struct config *cfg;    /* borrowed; outlives the bus */
     char *wall;
+    char *journal_path;
     int fd;
-    unsigned next_id;
-    int n_cams;
-    struct open_alert *open; /* per camera */
+    struct alert_life *life;
+    uv_timer_t timer;
+    struct alert_sink *sinks[MAX_SINKS];
+    int n_sinks;
+    void (*on_change)(void *ctx);
+    void *change_ctx;
 };
 
-static unsigned scan_last_id(const char *path)
+static const char *camera_id(const struct alert_bus *b, int cam)
 {
-    FILE *f = fopen(path, "r");
-    unsigned last = 0;
-    if (!f) {
-        return 0;
-    }
-    json_error_t err;
-    char line[4096];
-    while (fgets(line, sizeof(line), f)) {
-        json_t *o = json_loads(line, 0, &err);
-        const char *id = o ? json_string_value(json_object_get(o, "alert"))
-                           : NULL;
-        unsigned n;
-        if (id && sscanf(id, "A-%u", &n) == 1 && n > last) {
-            last = n;
-        }
-        json_decref(o);
-    }
-    fclose(f);
-    return last;
+    return cam >= 0 && cam < b->cfg->n_cameras ? b->cfg->cameras[cam].id
+                                               : NULL;
 }
 
-struct alert_bus *alert_bus_create(const char *journal, const char *wall,
-                                   int n_cameras)
-{
-    struct alert_bus *b = xzalloc(sizeof(*b));
-    b->log = vlog_create(NULL, "alert");
-    b->wall = xstrdup(wall);
-    b->n_cams = n_cameras;
-    b->open = xcalloc((size_t)n_cameras + 1, sizeof(*b->open));
-    b->next_id = scan_last_id(journal) + 1;
-    b->fd = open(journal, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (b->fd < 0) {
-        VLOG_ERR(b->log, "cannot open journal %s: %s", journal,
-                 strerror(errno));
-        alert_bus_destroy(b);
-        return NULL;
-    }
-    VLOG_INFO(b->log, "journal %s (next id A-%06u)", journal, b->next_id);
-    return b;
-}
+/* ---- journal ---- */
 
-void alert_bus_destroy(struct alert_bus *b)
+static void journal_write(struct alert_bus *b, json_t *line)
 {
-    if (!b) {
-        return;
-    }
-    if (b->fd >= 0) {
-        close(b->fd);
-    }
-    free(b->open);
-    free(b->wall);
-    vlog_destroy(b->log);
-    free(b);
-}
-
-static void journal_write(struct alert_bus *b, json_t *ev)
-{
-    char *s = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *s = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (!s) {
         return;
     }
@@ -109,91 +63,413 @@ static void journal_write(struct alert_bus *b, json_t *ev)
     free(s);
 }
 
-static json_t *event_new(struct alert_bus *b, int64_t wall_ms,
-                         const struct open_alert *a, const char *camera,
-                         const char *event)
+static json_t *line_new(struct alert_bus *b, int64_t wall_ms)
 {
     char ts[48];
     vt_format_rfc3339(wall_ms, ts, sizeof(ts));
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ts", ts, "wall",
-                     b->wall, "alert", a->id, "camera", camera, "event",
-                     event, "condition", a->condition);
+    return json_pack("{s:s, s:s}", "ts", ts, "wall", b->wall);
 }
 
-void alert_camera_update(struct alert_bus *b, int cam, const char *camera_id,
-                         const char *condition, const char *detail,
-                         int64_t wall_ms)
+static void fan_out(struct alert_bus *b, json_t *line, const struct alert *a,
+                    const char *event)
 {
-    if (cam < 0 || cam >= b->n_cams) {
-        return;
+    const char *cam = a ? camera_id(b, a->camera) : NULL;
+    for (int i = 0; i < b->n_sinks; i++) {
+        b->sinks[i]->event(b->sinks[i], line, a, event, cam);
     }
-    struct open_alert *a = &b->open[cam];
-    if (condition && !a->active) {
-        a->active = 1;
-        snprintf(a->id, sizeof(a->id), "A-%06u", b->next_id++);
-        snprintf(a->camera, sizeof(a->camera), "%s", camera_id);
-        snprintf(a->condition, sizeof(a->condition), "%s", condition);
-        snprintf(a->detail, sizeof(a->detail), "%s", detail);
-        a->raised_ms = wall_ms;
-        json_t *ev = event_new(b, wall_ms, a, camera_id, "raised");
-        json_object_set_new(ev, "detail", json_string(detail));
-        json_object_set_new(ev, "severity", json_string("major"));
-        journal_write(b, ev);
-        json_decref(ev);
-        VLOG_WARN(b->log, "%s raised: %s %s: %s", a->id, camera_id,
-                  condition, detail);
-    } else if (condition && a->active) {
-        /* Same alert, the condition moved on (stalled -> down): keep one
-         * alert for one outage, remember the latest detail. */
-        snprintf(a->condition, sizeof(a->condition), "%s", condition);
-        snprintf(a->detail, sizeof(a->detail), "%s", detail);
-    } else if (!condition && a->active) {
-        json_t *ev = event_new(b, wall_ms, a, camera_id, "cleared");
-        json_object_set_new(ev, "detail", json_string(detail));
-        json_object_set_new(ev, "duration_s",
-                            json_real((double)(wall_ms - a->raised_ms) /
-                                      1000.0));
-        journal_write(b, ev);
-        json_decref(ev);
-        VLOG_INFO(b->log, "%s cleared: %s %s", a->id, camera_id, detail);
-        a->active = 0;
+}
+
+/* The lifecycle's events: journal line in the shared format, then sinks. */
+static void on_event(void *ctx, const struct alert *a, const char *event,
+                     int64_t now)
+{
+    struct alert_bus *b = ctx;
+    json_t *line = line_new(b, now);
+    json_object_set_new(line, "alert", json_string(a->id));
+    const char *cam = camera_id(b, a->camera);
+    if (cam) {
+        json_object_set_new(line, "camera", json_string(cam));
+    }
+    json_object_set_new(line, "event", json_string(event));
+    if (!strcmp(event, "raised") || !strcmp(event, "flapping")) {
+        json_object_set_new(line, "condition", json_string(a->condition));
+        json_object_set_new(line, "detail", json_string(a->detail));
+        json_object_set_new(line, "severity", json_string(a->severity));
+    } else if (!strcmp(event, "cleared")) {
+        json_object_set_new(line, "condition", json_string(a->condition));
+        json_object_set_new(line, "detail", json_string("condition gone"));
+        json_object_set_new(line, "duration_s",
+                            json_real((now - a->raised_ms) / 1000.0));
+    } else if (!strcmp(event, "acknowledged") || !strcmp(event, "closed")) {
+        if (a->by[0]) {
+            json_object_set_new(line, "by", json_string(a->by));
+        }
+        if (a->note[0]) {
+            json_object_set_new(line, "note", json_string(a->note));
+        }
+    }
+    journal_write(b, line);
+    VLOG_INFO(b->log, "%s %s%s%s %s", a->id, event, cam ? " " : "",
+              cam ? cam : "", a->condition);
+    fan_out(b, line, a, event);
+    json_decref(line);
+    if (b->on_change) {
+        b->on_change(b->change_ctx);
     }
 }
 
 void alert_bus_journal(struct alert_bus *b, json_t *ev, int64_t wall_ms)
 {
-    char ts[48];
-    vt_format_rfc3339(wall_ms, ts, sizeof(ts));
-    json_t *line = json_pack("{s:s, s:s}", "ts", ts, "wall", b->wall);
+    json_t *line = line_new(b, wall_ms);
     json_object_update(line, ev);
     journal_write(b, line);
+    fan_out(b, line, NULL, json_string_value(json_object_get(ev, "event")));
     json_decref(line);
+}
+
+/* ---- restore ---- */
+
+static int64_t parse_ts(const char *ts)
+{
+    int y, mo, d, h, mi, s, ms = 0, oh = 0, om = 0;
+    char sign = '+';
+    if (!ts || sscanf(ts, "%d-%d-%dT%d:%d:%d.%d%c%d:%d", &y, &mo, &d, &h,
+                      &mi, &s, &ms, &sign, &oh, &om) < 6) {
+        return 0;
+    }
+    struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
+                     .tm_hour = h, .tm_min = mi, .tm_sec = s };
+    int64_t t = (int64_t)timegm(&tm) * 1000 + ms;
+    int64_t off = ((int64_t)oh * 60 + om) * 60000;
+    return sign == '-' ? t + off : t - off;
+}
+
+static int camera_index(const struct config *c, const char *id)
+{
+    return id ? config_find_camera(c, id) : ALERT_NO_CAMERA;
+}
+
+/* Replay the journal into a list of alerts as they stood at the end. */
+static int replay(struct alert_bus *b, struct alert **out, unsigned *last_id)
+{
+    FILE *f = fopen(b->journal_path, "r");
+    if (!f) {
+        return 0;
+    }
+    struct alert *list = NULL;
+    size_t cap = 0;
+    int n = 0;
+    char *line = NULL;
+    size_t len = 0;
+    while (getline(&line, &len, f) > 0) {
+        json_error_t err;
+        json_t *o = json_loads(line, 0, &err);
+        const char *id = json_string_value(json_object_get(o, "alert"));
+        const char *ev = json_string_value(json_object_get(o, "event"));
+        unsigned num;
+        if (!id || !ev || sscanf(id, "A-%u", &num) != 1) {
+            json_decref(o);
+            continue;
+        }
+        *last_id = num > *last_id ? num : *last_id;
+        int i;
+        for (i = 0; i < n && strcmp(list[i].id, id); i++) {
+        }
+        if (i == n) {
+            if (strcmp(ev, "raised") && strcmp(ev, "flapping")) {
+                json_decref(o);
+                continue;
+            }
+            XGROW(list, cap, (size_t)n + 1);
+            memset(&list[n], 0, sizeof(list[n]));
+            n++;
+        }
+        struct alert *a = &list[i];
+        int64_t ts = parse_ts(json_string_value(json_object_get(o, "ts")));
+        const char *by = json_string_value(json_object_get(o, "by"));
+        const char *note = json_string_value(json_object_get(o, "note"));
+        if (!strcmp(ev, "raised") || !strcmp(ev, "flapping")) {
+            snprintf(a->id, sizeof(a->id), "%s", id);
+            a->camera = camera_index(
+                b->cfg, json_string_value(json_object_get(o, "camera")));
+            snprintf(a->condition, sizeof(a->condition), "%s",
+                     json_string_value(json_object_get(o, "condition"))
+                         ?: "down");
+            snprintf(a->detail, sizeof(a->detail), "%s",
+                     json_string_value(json_object_get(o, "detail")) ?: "");
+            snprintf(a->severity, sizeof(a->severity), "%s",
+                     json_string_value(json_object_get(o, "severity"))
+                         ?: "major");
+            a->raised_ms = ts;
+            a->flapping = !strcmp(ev, "flapping");
+        } else if (!strcmp(ev, "acknowledged")) {
+            a->acked = true;
+            a->acked_ms = ts;
+        } else if (!strcmp(ev, "cleared")) {
+            a->cleared = true;
+            a->cleared_ms = ts;
+        } else if (!strcmp(ev, "closed")) {
+            a->closed = true;
+        }
+        if (by) {
+            snprintf(a->by, sizeof(a->by), "%s", by);
+        }
+        if (note) {
+            snprintf(a->note, sizeof(a->note), "%s", note);
+        }
+        json_decref(o);
+    }
+    free(line);
+    fclose(f);
+    *out = list;
+    return n;
+}
+
+/* ---- timer ---- */
+
+static void tick(struct alert_bus *b);
+
+static void timer_cb(uv_timer_t *t)
+{
+    tick(t->data);
+}
+
+static void tick(struct alert_bus *b)
+{
+    int64_t now = vt_wall_ms();
+    int64_t next = alert_life_tick(b->life, now);
+    if (next != INT64_MAX) {
+        uv_timer_start(&b->timer, timer_cb,
+                       (uint64_t)(next > now ? next - now : 0), 0);
+    } else {
+        uv_timer_stop(&b->timer);
+    }
+}
+
+/* ---- public ---- */
+
+struct alert_bus *alert_bus_create(const struct config *cfg, uv_loop_t *loop,
+                                   void (*on_change)(void *ctx), void *ctx)
+{
+    struct alert_bus *b = xzalloc(sizeof(*b));
+    b->on_change = on_change;
+    b->change_ctx = ctx;
+    b->log = vlog_create(NULL, "alert");
+    b->cfg = cfg;
+    b->wall = xstrdup(cfg->wall_name);
+    b->journal_path = xstrdup(cfg->journal);
+    b->fd = open(cfg->journal, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+                 0644);
+    if (b->fd < 0) {
+        VLOG_ERR(b->log, "cannot open journal %s: %s", cfg->journal,
+                 strerror(errno));
+        free(b->wall);
+        free(b->journal_path);
+        vlog_destroy(b->log);
+        free(b);
+        return NULL;
+    }
+    struct alert_rules rules;
+    alert_rules_default(&rules);
+    rules.raise_after_ms = cfg->raise_after_ms;
+    rules.clear_after_ms = cfg->clear_after_ms;
+    if (cfg->flap_count >= 0) {
+        rules.flap_count = cfg->flap_count;
+    }
+    if (cfg->flap_window_ms) {
+        rules.flap_window_ms = cfg->flap_window_ms;
+    }
+    if (cfg->flap_quiet_ms) {
+        rules.flap_quiet_ms = cfg->flap_quiet_ms;
+    }
+    struct alert *old = NULL;
+    unsigned last_id = 0;
+    int n_old = replay(b, &old, &last_id);
+    b->life = alert_life_create(&rules, cfg->n_cameras, last_id + 1,
+                                on_event, b);
+    int restored = 0;
+    for (int i = 0; i < n_old; i++) {
+        if (!old[i].closed) {
+            alert_life_restore(b->life, &old[i]);
+            restored++;
+        }
+    }
+    free(old);
+    uv_timer_init(loop, &b->timer);
+    b->timer.data = b;
+    VLOG_INFO(b->log, "journal %s: %d open alert(s) restored, next id "
+                      "A-%06u",
+              cfg->journal, restored, alert_life_last_id(b->life) + 1);
+    if (cfg->mqtt_url && cfg->mqtt_topic &&
+        (b->sinks[b->n_sinks] = sink_mqtt_create(cfg->mqtt_url,
+                                                 cfg->mqtt_topic,
+                                                 cfg->wall_name))) {
+        b->n_sinks++;
+    }
+    if (cfg->webhook_url &&
+        (b->sinks[b->n_sinks] = sink_webhook_create(cfg->webhook_url))) {
+        b->n_sinks++;
+    }
+    if (cfg->n_exec_argv &&
+        (b->sinks[b->n_sinks] = sink_exec_create(loop, cfg->exec_argv,
+                                                 cfg->n_exec_argv,
+                                                 cfg->exec_timeout_ms))) {
+        b->n_sinks++;
+    }
+    return b;
+}
+
+static void timer_closed(uv_handle_t *h)
+{
+    struct alert_bus *b = h->data;
+    alert_life_destroy(b->life);
+    free(b->wall);
+    free(b->journal_path);
+    vlog_destroy(b->log);
+    free(b);
+}
+
+void alert_bus_destroy(struct alert_bus *b)
+{
+    if (!b) {
+        return;
+    }
+    for (int i = 0; i < b->n_sinks; i++) {
+        b->sinks[i]->destroy(b->sinks[i]);
+    }
+    close(b->fd);
+    uv_timer_stop(&b->timer);
+    /* freed once the loop has closed the timer */
+    uv_close((uv_handle_t *)&b->timer, timer_closed);
+}
+
+void alert_bus_condition(struct alert_bus *b, int cam, const char *cond,
+                         const char *detail, int64_t wall_ms)
+{
+    alert_life_condition(b->life, cam, cond, detail, wall_ms);
+    tick(b);
+}
+
+void alert_bus_camera_online(struct alert_bus *b, int cam, bool online)
+{
+    const char *id = camera_id(b, cam);
+    for (int i = 0; id && i < b->n_sinks; i++) {
+        if (b->sinks[i]->camera_status) {
+            b->sinks[i]->camera_status(b->sinks[i], id, online);
+        }
+    }
+}
+
+int alert_bus_ack(struct alert_bus *b, const char *id, const char *by,
+                  const char *note, int64_t wall_ms)
+{
+    int ret = alert_life_ack(b->life, id, by, note, wall_ms);
+    tick(b);
+    return ret;
+}
+
+int alert_bus_close(struct alert_bus *b, const char *id, const char *by,
+                    const char *note, int64_t wall_ms)
+{
+    int ret = alert_life_close(b->life, id, by, note, wall_ms);
+    tick(b);
+    return ret;
+}
+
+static json_t *time_json(int64_t ms)
+{
+    char ts[48];
+    vt_format_rfc3339(ms, ts, sizeof(ts));
+    return json_string(ts);
 }
 
 json_t *alert_bus_open_json(const struct alert_bus *b)
 {
+    int n;
+    const struct alert *list = alert_life_open(b->life, &n);
     json_t *arr = json_array();
-    for (int i = 0; i < b->n_cams; i++) {
-        const struct open_alert *a = &b->open[i];
-        if (!a->active) {
-            continue;
+    for (int i = n - 1; i >= 0; i--) {
+        const struct alert *a = &list[i];
+        const char *cam = camera_id(b, a->camera);
+        const char *state = a->cleared ? "cleared"
+                            : a->acked ? "acknowledged"
+                                       : "raised";
+        json_t *o = json_pack("{s:s, s:o, s:s, s:s, s:s, s:s, s:o, s:b}",
+                              "alert", a->id, "camera",
+                              cam ? json_string(cam) : json_null(),
+                              "condition", a->condition, "detail", a->detail,
+                              "severity", a->severity, "state", state,
+                              "raised", time_json(a->raised_ms), "flapping",
+                              a->flapping);
+        if (a->acked) {
+            json_object_set_new(o, "acknowledged", time_json(a->acked_ms));
+            json_object_set_new(o, "by", json_string(a->by));
+            json_object_set_new(o, "note", json_string(a->note));
         }
-        char ts[48];
-        vt_format_rfc3339(a->raised_ms, ts, sizeof(ts));
-        json_array_append_new(
-            arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "alert", a->id,
-                           "camera", a->camera, "condition", a->condition,
-                           "detail", a->detail, "raised", ts, "state",
-                           "raised"));
+        if (a->cleared) {
+            json_object_set_new(o, "cleared", time_json(a->cleared_ms));
+        }
+        json_array_append_new(arr, o);
     }
     return arr;
 }
 
 int alert_bus_open_count(const struct alert_bus *b)
 {
-    int n = 0;
-    for (int i = 0; i < b->n_cams; i++) {
-        n += b->open[i].active;
-    }
+    int n;
+    alert_life_open(b->life, &n);
     return n;
+}
+
+int alert_bus_banner(const struct alert_bus *b, char lines[][96], int max)
+{
+    int n, k = 0;
+    const struct alert *list = alert_life_open(b->life, &n);
+    for (int i = n - 1; i >= 0 && k < max; i--) {
+        const struct alert *a = &list[i];
+        if (a->acked || a->cleared) {
+            continue;
+        }
+        const char *cam = camera_id(b, a->camera);
+        snprintf(lines[k++], 96, "%s %s",
+                 cam ? b->cfg->cameras[a->camera].name : "WALL",
+                 a->condition);
+    }
+    return k;
+}
+
+json_t *alert_bus_read(const struct alert_bus *b, int64_t since_ms,
+                       int limit)
+{
+    json_t *arr = json_array();
+    FILE *f = fopen(b->journal_path, "r");
+    if (!f) {
+        return arr;
+    }
+    char *line = NULL;
+    size_t len = 0;
+    while (getline(&line, &len, f) > 0 && (int)json_array_size(arr) < limit) {
+        json_error_t err;
+        json_t *o = json_loads(line, 0, &err);
+        if (o && parse_ts(json_string_value(json_object_get(o, "ts"))) >=
+                     since_ms) {
+            json_array_append_new(arr, o);
+        } else {
+            json_decref(o);
+        }
+    }
+    free(line);
+    fclose(f);
+    return arr;
+}
+
+json_t *alert_bus_sinks_json(const struct alert_bus *b)
+{
+    json_t *o = json_object();
+    for (int i = 0; i < b->n_sinks; i++) {
+        json_object_set_new(o, b->sinks[i]->name,
+                            json_pack("{s:i}", "pending",
+                                      b->sinks[i]->pending(b->sinks[i])));
+    }
+    return o;
 }

@@ -1,42 +1,63 @@
 /*
- * Alert bus, first cut: per-camera conditions become alerts with a stable
- * id, appended to the journal (JSON lines, see shared/examples) as
- * `raised` when a condition appears and `cleared` when it goes.
+ * Alert bus: camera conditions in; alerts with a lifecycle out, written
+ * to the journal first (one write(2) and fdatasync per event) and then to
+ * the sinks (screen banner via the engine, MQTT, webhook, exec).
  *
- * Thread: the loop thread only. The journal is written with one write(2)
- * per event and fdatasync'd, so an event reported is on disk.
+ * Thread: the loop thread only (sinks that block run their own threads).
+ * On start the journal is read back: alerts that were open are restored
+ * with their ids and re-checked as the cameras report in.
  */
 #ifndef VIGIL_ALERT_H
 #define VIGIL_ALERT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <jansson.h>
+#include <uv.h>
 
 struct alert_bus;
-struct vlog;
+struct config;
 
-/* Open (create) the journal for appending. NULL on failure (logged). */
-struct alert_bus *alert_bus_create(const char *journal, const char *wall,
-                                   int n_cameras);
+/* Open the journal, restore open alerts, start the configured sinks.
+ * on_change (may be NULL) is called on the loop thread after any alert
+ * event, e.g. to refresh the wall's banner. NULL on failure (logged). */
+struct alert_bus *alert_bus_create(const struct config *cfg, uv_loop_t *loop,
+                                   void (*on_change)(void *ctx), void *ctx);
 void alert_bus_destroy(struct alert_bus *b);
 
-/*
- * Report camera `cam`'s condition: NULL when healthy, else a condition
- * name ("stalled", "down") with a human detail (no credentials). Raises,
- * clears, or does nothing if unchanged. Times are wall-clock ms.
- */
-void alert_camera_update(struct alert_bus *b, int cam, const char *camera_id,
-                         const char *condition, const char *detail,
-                         int64_t wall_ms);
+/* Camera `cam`'s condition: NULL when healthy, else "stalled", "down",
+ * "auth_failed", "not_found", "no_keyframe", "decode_errors", with a human
+ * detail (no credentials). */
+void alert_bus_condition(struct alert_bus *b, int cam, const char *cond,
+                         const char *detail, int64_t wall_ms);
+
+/* Camera online/offline for the sinks' retained status. */
+void alert_bus_camera_online(struct alert_bus *b, int cam, bool online);
+
+/* Operator actions; 0, -ENOENT or -EALREADY. */
+int alert_bus_ack(struct alert_bus *b, const char *id, const char *by,
+                  const char *note, int64_t wall_ms);
+int alert_bus_close(struct alert_bus *b, const char *id, const char *by,
+                    const char *note, int64_t wall_ms);
 
 /* Append a wall event that is not a camera alert (plan_changed, operator
- * actions) to the journal; "ts" and "wall" are put first. ev is not
- * consumed. */
+ * actions); "ts" and "wall" are put first. ev is not consumed. */
 void alert_bus_journal(struct alert_bus *b, json_t *ev, int64_t wall_ms);
 
-/* Open alerts as a JSON array (new reference). */
+/* Open (not closed) alerts as a JSON array, newest first (new ref). */
 json_t *alert_bus_open_json(const struct alert_bus *b);
 int alert_bus_open_count(const struct alert_bus *b);
+
+/* Up to `max` newest open, unacknowledged alerts as one-line texts for
+ * the wall's banner ("gate-n down"); returns how many were written. */
+int alert_bus_banner(const struct alert_bus *b, char lines[][96], int max);
+
+/* Journal events at or after since_ms (at most limit), oldest first. */
+json_t *alert_bus_read(const struct alert_bus *b, int64_t since_ms,
+                       int limit);
+
+/* Events waiting in sinks (for status). */
+json_t *alert_bus_sinks_json(const struct alert_bus *b);
 
 #endif

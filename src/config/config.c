@@ -306,7 +306,10 @@ static void parse_alerts(struct ctx *cx, struct fy_node *m)
     struct config *c = cx->c;
     static const char *const keys[] = { "journal", "stall_after",
                                         "raise_after", "clear_after", "mqtt",
-                                        "webhook", "exec", NULL };
+                                        "webhook", "exec", "exec_timeout",
+                                        "flap", NULL };
+    static const char *const flap_keys[] = { "count", "window", "quiet",
+                                             NULL };
     static const char *const mqtt_keys[] = { "url", "topic", NULL };
     static const char *const hook_keys[] = { "url", NULL };
     if (!yp_is_map(&cx->yp, m, "alerts")) {
@@ -346,6 +349,24 @@ static void parse_alerts(struct ctx *cx, struct fy_node *m)
         yp_check_keys(&cx->yp, v, hook_keys, "alerts.webhook");
         if ((u = yp_get(v, "url"))) {
             c->webhook_url = dup_str(cx, u, "alerts.webhook.url");
+        }
+    }
+    if ((v = yp_get(m, "exec_timeout"))) {
+        int64_t ms;
+        if (yp_duration(&cx->yp, v, "alerts.exec_timeout", &ms)) {
+            c->exec_timeout_ms = (int)(ms > 3600000 ? 3600000 : ms);
+        }
+    }
+    if ((v = yp_get(m, "flap")) && yp_is_map(&cx->yp, v, "alerts.flap")) {
+        yp_check_keys(&cx->yp, v, flap_keys, "alerts.flap");
+        if ((u = yp_get(v, "count"))) {
+            yp_int(&cx->yp, u, "alerts.flap.count", 0, 1000, &c->flap_count);
+        }
+        if ((u = yp_get(v, "window"))) {
+            yp_duration(&cx->yp, u, "alerts.flap.window", &c->flap_window_ms);
+        }
+        if ((u = yp_get(v, "quiet"))) {
+            yp_duration(&cx->yp, u, "alerts.flap.quiet", &c->flap_quiet_ms);
         }
     }
     if ((v = yp_get(m, "exec")) && yp_is_seq(&cx->yp, v, "alerts.exec")) {
@@ -987,6 +1008,8 @@ struct config *config_load(const char *path, const char *text,
     c->labels = true;
     c->listen_host = xstrdup("127.0.0.1");
     c->listen_port = 8080;
+    c->exec_timeout_ms = 10000;
+    c->flap_count = -1;
     const char *slash = strrchr(path, '/');
     cx.dir = slash ? xasprintf("%.*s", (int)(slash - path), path)
                    : xstrdup(".");

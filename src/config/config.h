@@ -126,6 +126,9 @@ struct config {
     char *webhook_url;
     char **exec_argv;
     int n_exec_argv;
+    int exec_timeout_ms;
+    int flap_count;             /* -1: default */
+    int64_t flap_window_ms, flap_quiet_ms; /* 0: default */
 
     enum cfg_transport default_transport;
     enum cfg_hwaccel default_hwaccel;

@@ -222,6 +222,18 @@ static void dispatch(struct conn *c)
         } else if (ret < 0) {
             send_error(c, 503, "snapshot unavailable");
         }
+    } else if (plen > 5 && plen < 64 && !strncmp(path, "/api/", 5) &&
+               is_get) {
+        char name[64], qs[512];
+        memcpy(name, path + 5, plen - 5);
+        name[plen - 5] = 0;
+        snprintf(qs, sizeof(qs), "%.*s", (int)qlen, q);
+        int status = 404;
+        json_t *doc = ctl->ops.get(ctl->ctx, name, qs, &status);
+        if (status >= 400) {
+            json_object_set_new(doc, "status", json_integer(status));
+        }
+        send_json(c, status, doc);
     } else if (plen > 5 && !strncmp(path, "/api/", 5) &&
                c->parser.method == HTTP_POST) {
         char name[64];

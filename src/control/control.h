@@ -34,6 +34,9 @@ struct control_ops {
      * NULL for {"ok": true}). Unknown commands: 404. */
     int (*command)(void *ctx, const char *name, json_t *args,
                    json_t **reply);
+    /* GET /api/<name>?<query>: a document (new reference) and *status. */
+    json_t *(*get)(void *ctx, const char *name, const char *query,
+                   int *status);
 };
 
 struct control *control_create(uv_loop_t *loop, const char *host, int port,

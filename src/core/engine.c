@@ -48,7 +48,8 @@
 #define VIGIL_LAYOUTS_DIR "layouts"
 #endif
 #define FONT_PATH "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
-#define HEALTH_PERIOD_MS 100
+/* How often camera health is looked at: the stall-detection granularity. */
+#define HEALTH_PERIOD_MS 25
 
 struct cam_rt {
     struct source *src;
@@ -58,6 +59,13 @@ struct cam_rt {
     enum scene_cam_state eff;
     int64_t eff_since_ns;
     int failed;          /* down since the last time it was live */
+    char cond[24];       /* alert condition reported, "" when healthy */
+    int online;          /* reported to the sinks: -1 unknown, 0, 1 */
+    /* decode error rate, sampled once a second */
+    int64_t err_sample_ns;
+    uint64_t err_prev, pkt_prev;
+    int err_bad, err_good;
+    bool err_sustained;
 };
 
 struct snap_result {
@@ -164,32 +172,131 @@ int vigil_config_check(const char *path, const struct vigil_settings *s)
 
 /* ---- camera health (loop thread) ---- */
 
+static void publish_scene(struct vigil_engine *e);
+
+/* No decoded frame for this long is a stall: alerts.stall_after, or by
+ * default 10 of the stream's own frame intervals (667 ms at 15 fps), never
+ * under 500 ms; 1 s while the frame rate is unknown. */
 static int64_t stall_budget_ns(const struct vigil_engine *e,
                                const struct cam_rt *c)
 {
     if (e->cfg->stall_after_ms) {
         return e->cfg->stall_after_ms * VT_MS;
     }
+    if (!c->st.frame_interval_ns) {
+        return VT_S;
+    }
     int64_t ten = 10 * c->st.frame_interval_ns;
-    return ten > VT_S ? ten : VT_S;
+    return ten > 500 * VT_MS ? ten : 500 * VT_MS;
 }
 
-static enum scene_cam_state effective_state(const struct vigil_engine *e,
-                                            struct cam_rt *c, int64_t now)
+/* Sustained decode errors: more than 1 packet in 5 failing, 3 seconds in a
+ * row (and healthy again after 3 good seconds). */
+static void sample_errors(struct cam_rt *c, int64_t now)
 {
+    if (now - c->err_sample_ns < VT_S) {
+        return;
+    }
+    uint64_t de = c->st.decode_errors - c->err_prev;
+    uint64_t dp = c->st.packets - c->pkt_prev;
+    c->err_prev = c->st.decode_errors;
+    c->pkt_prev = c->st.packets;
+    c->err_sample_ns = now;
+    if (dp && de * 5 > dp) {
+        c->err_good = 0;
+        c->err_sustained |= ++c->err_bad >= 3;
+    } else {
+        c->err_bad = 0;
+        c->err_sustained &= ++c->err_good < 3;
+    }
+}
+
+/* A camera's state on the wall and its alert condition ("" healthy). */
+static enum scene_cam_state effective_state(const struct vigil_engine *e,
+                                            struct cam_rt *c, int64_t now,
+                                            char *cond, char *detail,
+                                            size_t size)
+{
+    int64_t budget = stall_budget_ns(e, c);
+    cond[0] = 0;
     switch (c->st.state) {
     case SOURCE_LIVE:
         c->failed = 0;
-        return now - c->st.last_frame_ns > stall_budget_ns(e, c)
-                   ? SCENE_CAM_STALLED
-                   : SCENE_CAM_LIVE;
+        sample_errors(c, now);
+        if (now - c->st.last_frame_ns > budget) {
+            strcpy(cond, "stalled");
+            snprintf(detail, size, "no decoded frame for %.1f s",
+                     budget / 1e9);
+            return SCENE_CAM_STALLED;
+        }
+        if (c->err_sustained) {
+            strcpy(cond, "decode_errors");
+            snprintf(detail, size, "%llu of %llu packets failed to decode",
+                     (unsigned long long)c->st.decode_errors,
+                     (unsigned long long)c->st.packets);
+        }
+        return SCENE_CAM_LIVE;
     case SOURCE_DOWN:
         c->failed = 1;
+        strcpy(cond, c->st.fault == SOURCE_FAULT_AUTH        ? "auth_failed"
+                     : c->st.fault == SOURCE_FAULT_NOT_FOUND ? "not_found"
+                                                             : "down");
+        snprintf(detail, size, "%s", c->st.reason);
         return SCENE_CAM_DOWN;
     case SOURCE_CONNECTING:
     default:
-        /* Reconnecting after a failure is still an outage. */
-        return c->failed ? SCENE_CAM_DOWN : SCENE_CAM_CONNECTING;
+        if (c->st.connected_ns && c->st.session_packets &&
+            !c->st.session_frames && now - c->st.connected_ns > budget) {
+            /* connected and fed, but nothing decodes */
+            strcpy(cond, "no_keyframe");
+            snprintf(detail, size,
+                     "%llu packets in %.1f s, no picture decoded",
+                     (unsigned long long)c->st.session_packets,
+                     (now - c->st.connected_ns) / 1e9);
+            return SCENE_CAM_STALLED;
+        }
+        if (c->failed) {
+            /* reconnecting after a failure is still the same outage */
+            snprintf(cond, 24, "%s", c->cond[0] ? c->cond : "down");
+            snprintf(detail, size, "%s", c->st.reason);
+            return SCENE_CAM_DOWN;
+        }
+        return SCENE_CAM_CONNECTING;
+    }
+}
+
+/* What an operator should know is overriding the patrol, for the wall. */
+static void status_line(const struct vigil_engine *e, char *buf, size_t size)
+{
+    const struct sched_overrides *ov = &e->ov;
+    char t[32];
+    size_t n = 0;
+    buf[0] = 0;
+    if (ov->paused && n < size) {
+        engine_format_local(e->cfg, ov->pause_until_ms, t, sizeof(t));
+        n += (size_t)snprintf(buf + n, size - n, "PAUSED%s%s  ",
+                              ov->pause_until_ms == INT64_MAX ? ""
+                                                              : " until ",
+                              ov->pause_until_ms == INT64_MAX ? "" : t + 11);
+    }
+    if (ov->plan >= 0 && n < size) {
+        engine_format_local(e->cfg, ov->plan_until_ms, t, sizeof(t));
+        n += (size_t)snprintf(buf + n, size - n, "PLAN %s%s%s  ",
+                              e->cfg->plans[ov->plan].name,
+                              ov->plan_until_ms == INT64_MAX ? ""
+                                                             : " until ",
+                              ov->plan_until_ms == INT64_MAX ? "" : t + 11);
+    }
+    if (ov->n_pins && n < size) {
+        snprintf(buf + n, size - n, "%d PINNED", ov->n_pins);
+    }
+}
+
+static void alerts_changed(void *ctx)
+{
+    struct vigil_engine *e = ctx;
+    if (e->render && e->scene) {
+        publish_scene(e);
     }
 }
 
@@ -206,6 +313,9 @@ static void publish_scene(struct vigil_engine *e)
         sc->cams[i].state = e->cams[i].eff;
         sc->cams[i].since_ns = e->cams[i].eff_since_ns;
     }
+    sc->n_open_alerts = alert_bus_open_count(e->alerts);
+    sc->n_banner = alert_bus_banner(e->alerts, sc->banner, 4);
+    status_line(e, sc->status_line, sizeof(sc->status_line));
     render_set_scene(e->render, sc);
     scene_unref(e->scene);
     e->scene = sc;
@@ -214,37 +324,36 @@ static void publish_scene(struct vigil_engine *e)
 static void update_cameras(struct vigil_engine *e)
 {
     int64_t now = vt_mono_ns();
+    int64_t wall = vt_wall_ms();
     int changed = 0;
     for (int i = 0; i < e->n_cams; i++) {
         struct cam_rt *c = &e->cams[i];
         const struct cfg_camera *cc = &e->cfg->cameras[i];
+        char cond[24], detail[256];
         source_status_get(c->src, &c->st);
-        enum scene_cam_state eff = effective_state(e, c, now);
+        enum scene_cam_state eff =
+            effective_state(e, c, now, cond, detail, sizeof(detail));
+        if (strcmp(cond, c->cond)) {
+            snprintf(c->cond, sizeof(c->cond), "%s", cond);
+            alert_bus_condition(e->alerts, i, cond[0] ? cond : NULL, detail,
+                                wall);
+        }
+        int online = eff == SCENE_CAM_LIVE     ? 1
+                     : eff == SCENE_CAM_CONNECTING ? c->online
+                                                   : 0;
+        if (online != c->online && online >= 0) {
+            c->online = online;
+            alert_bus_camera_online(e->alerts, i, online);
+        }
         if (eff == c->eff) {
             continue;
         }
-        VLOG_INFO(e->log, "camera %s: %s", cc->id,
+        VLOG_INFO(e->log, "camera %s: %s%s%s", cc->id,
                   eff == SCENE_CAM_LIVE      ? "live"
                   : eff == SCENE_CAM_STALLED ? "stalled"
-                  : eff == SCENE_CAM_DOWN    ? c->st.reason
-                                             : "connecting");
-        char detail[256];
-        int64_t wall = vt_wall_ms();
-        if (eff == SCENE_CAM_STALLED) {
-            snprintf(detail, sizeof(detail), "no decoded frame for %.1f s",
-                     stall_budget_ns(e, c) / 1e9);
-            alert_camera_update(e->alerts, i, cc->id, "stalled", detail,
-                                wall);
-        } else if (eff == SCENE_CAM_DOWN) {
-            alert_camera_update(e->alerts, i, cc->id, "down", c->st.reason,
-                                wall);
-        } else if (eff == SCENE_CAM_LIVE) {
-            snprintf(detail, sizeof(detail), "live again, %.1f fps",
-                     c->st.frame_interval_ns
-                         ? (double)VT_S / c->st.frame_interval_ns
-                         : c->st.fps);
-            alert_camera_update(e->alerts, i, cc->id, NULL, detail, wall);
-        }
+                  : eff == SCENE_CAM_DOWN    ? "down"
+                                             : "connecting",
+                  cond[0] ? ": " : "", cond[0] ? detail : "");
         c->eff = eff;
         c->eff_since_ns = now;
         changed = 1;
@@ -483,6 +592,7 @@ static json_t *status_json(void *ctx)
         overrides_json(e), "cameras", cams, "screens", screens, "alerts",
         alert_bus_open_json(e->alerts), "frames_composed",
         (json_int_t)render_frames_composed(e->render));
+    json_object_set_new(doc, "sinks", alert_bus_sinks_json(e->alerts));
     return doc;
 }
 
@@ -617,6 +727,29 @@ static int command(void *ctx, const char *name, json_t *args, json_t **reply)
         status = cmd_pin(e, args, now, reply);
     } else if (!strcmp(name, "schedule")) {
         sched_overrides_init(&e->ov); /* drop every override */
+    } else if (!strcmp(name, "ack") || !strcmp(name, "close")) {
+        const char *id = json_string_value(json_object_get(args, "alert"));
+        const char *by = json_string_value(json_object_get(args, "by"));
+        const char *note = json_string_value(json_object_get(args, "note"));
+        if (!id) {
+            *reply = cmd_error("'alert' (the alert id) is required");
+            return 400;
+        }
+        int ret = name[0] == 'a'
+                      ? alert_bus_ack(e->alerts, id, by ? by : "operator",
+                                      note, now)
+                      : alert_bus_close(e->alerts, id, by ? by : "operator",
+                                        note, now);
+        if (ret == -ENOENT) {
+            *reply = cmd_error("no such open alert");
+            return 404;
+        }
+        if (ret == -EALREADY) {
+            *reply = cmd_error("already acknowledged");
+            return 409;
+        }
+        publish_scene(e);
+        return 200; /* the journal has the event itself */
     } else {
         *reply = cmd_error("no such command");
         return 404;
@@ -631,6 +764,41 @@ static int command(void *ctx, const char *name, json_t *args, json_t **reply)
         sched_update(e);
     }
     return status;
+}
+
+static json_t *query(void *ctx, const char *name, const char *q,
+                     int *status)
+{
+    struct vigil_engine *e = ctx;
+    if (!strcmp(name, "alerts")) {
+        /* ?since=<RFC 3339 or ms since the epoch>&limit=N */
+        const char *since = strstr(q, "since=");
+        const char *lim = strstr(q, "limit=");
+        int64_t since_ms = 0;
+        if (since) {
+            char buf[64];
+            sscanf(since + 6, "%63[^&]", buf);
+            struct tm tm = { 0 };
+            int ms = 0;
+            char *end = strptime(buf, "%Y-%m-%dT%H:%M:%S", &tm);
+            if (end) {
+                if (*end == '.') {
+                    ms = atoi(end + 1);
+                }
+                since_ms = (int64_t)timegm(&tm) * 1000 + ms;
+            } else {
+                since_ms = strtoll(buf, NULL, 10);
+            }
+        }
+        int limit = lim ? atoi(lim + 6) : 1000;
+        *status = 200;
+        return json_pack("{s:o, s:o}", "events",
+                         alert_bus_read(e->alerts, since_ms,
+                                        limit > 0 ? limit : 1000),
+                         "open", alert_bus_open_json(e->alerts));
+    }
+    *status = 404;
+    return json_pack("{s:s}", "error", "no such route");
 }
 
 /* ---- snapshots ---- */
@@ -793,6 +961,7 @@ int vigil_engine_create(struct vigil_engine **out,
     e->cams = xcalloc((size_t)e->n_cams + 1, sizeof(*e->cams));
     for (int i = 0; i < e->n_cams; i++) {
         e->cams[i].mb = mailbox_create();
+        e->cams[i].online = -1;
     }
     /* The plan and its epoch come from the schedule on the loop's first
      * update (sched_update), so a restart resumes on the page the wall
@@ -806,12 +975,12 @@ int vigil_engine_create(struct vigil_engine **out,
         e->views[i].page = e->views[i].layout = -1;
     }
     ret = VIGIL_EJOURNAL;
-    e->alerts = alert_bus_create(cfg->journal, cfg->wall_name, e->n_cams);
+    e->alerts = alert_bus_create(cfg, &e->loop, alerts_changed, e);
     if (!e->alerts) {
         goto fail;
     }
     static const struct control_ops ops = { status_json, snapshot_start,
-                                            command };
+                                            command, query };
     ret = VIGIL_ELISTEN;
     const char *host = cfg->listen_host;
     int port = cfg->listen_port;
@@ -931,6 +1100,8 @@ void vigil_engine_destroy(struct vigil_engine **pe)
         uv_close((uv_handle_t *)&e->sigint, close_cb);
         uv_close((uv_handle_t *)&e->sigterm, close_cb);
     }
+    alert_bus_destroy(e->alerts); /* closes its handles on the loop */
+    e->alerts = NULL;
     uv_run(&e->loop, UV_RUN_DEFAULT);
     uv_loop_close(&e->loop);
     struct snap_result *r = e->snaps;
@@ -953,7 +1124,6 @@ void vigil_engine_destroy(struct vigil_engine **pe)
     free(e->sched);
     free(e->views);
     scene_unref(e->scene);
-    alert_bus_destroy(e->alerts);
     config_unref(e->cfg);
     pthread_mutex_destroy(&e->snap_lock);
     vlog_destroy(e->log);

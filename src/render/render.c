@@ -415,6 +415,50 @@ static void draw_tile(struct render *r, struct screen *s, int cam,
     }
 }
 
+/* Wall-wide overlays: the alert banner across the top (open alerts, also
+ * for cameras not on this page) and the override status line at the
+ * bottom right. */
+static void draw_overlays(struct render *r, struct screen *s)
+{
+    const struct scene *sc = r->scene;
+    int fsize = s->h / 40;
+    if (sc->n_open_alerts > 0) {
+        char text[512];
+        size_t n = (size_t)snprintf(text, sizeof(text), "ALERTS %d",
+                                    sc->n_open_alerts);
+        for (int i = 0; i < sc->n_banner && n < sizeof(text); i++) {
+            n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%s",
+                                  i ? "  |  " : ":  ", sc->banner[i]);
+        }
+        SDL_Texture *t = text_texture(r, s->r, fsize, text,
+                                      (SDL_Color){ 255, 255, 255, 255 });
+        int th = 0;
+        if (t) {
+            SDL_QueryTexture(t, NULL, NULL, NULL, &th);
+        }
+        SDL_Rect bar = { 0, 0, s->w, th + 8 };
+        SDL_SetRenderDrawColor(s->r, 170, 20, 20, 200);
+        SDL_RenderFillRect(s->r, &bar);
+        if (t) {
+            int tw;
+            SDL_QueryTexture(t, NULL, NULL, &tw, NULL);
+            SDL_Rect dst = { 8, 4, tw, th };
+            SDL_RenderCopy(s->r, t, NULL, &dst);
+            SDL_DestroyTexture(t);
+        }
+    }
+    if (sc->status_line[0]) {
+        SDL_Texture *t = text_texture(r, s->r, fsize, sc->status_line,
+                                      (SDL_Color){ 255, 220, 60, 255 });
+        int tw, th;
+        if (t && SDL_QueryTexture(t, NULL, NULL, &tw, &th) == 0) {
+            draw_boxed(s->r, t, s->w - tw - 10, s->h - 6, 0,
+                       (SDL_Color){ 0, 0, 0, 190 });
+            SDL_DestroyTexture(t);
+        }
+    }
+}
+
 static void compose(struct render *r, int si, int64_t now)
 {
     struct screen *s = &r->screens[si];
@@ -431,6 +475,7 @@ static void compose(struct render *r, int si, int64_t now)
             draw_tile(r, s, ss->cams[t], rc, now);
         }
     }
+    draw_overlays(r, s);
     if (s->target) {
         SDL_SetRenderTarget(s->r, NULL);
         SDL_SetRenderDrawColor(s->r, 0, 0, 0, 255);

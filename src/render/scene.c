@@ -30,6 +30,10 @@ struct scene *scene_dup(const struct scene *src)
     sc->n_cams = src->n_cams;
     sc->cams = xcalloc((size_t)sc->n_cams, sizeof(*sc->cams));
     memcpy(sc->cams, src->cams, sizeof(*sc->cams) * (size_t)sc->n_cams);
+    sc->n_open_alerts = src->n_open_alerts;
+    sc->n_banner = src->n_banner;
+    memcpy(sc->banner, src->banner, sizeof(sc->banner));
+    memcpy(sc->status_line, src->status_line, sizeof(sc->status_line));
     return sc;
 }
 

@@ -36,6 +36,12 @@ struct scene {
     struct scene_screen *screens;
     int n_cams;
     struct scene_cam *cams;
+    /* alert banner: open alerts and the newest unacknowledged ones */
+    int n_open_alerts;
+    int n_banner;
+    char banner[4][96];
+    /* status line: overrides in force ("PAUSED until 14:05"), or "" */
+    char status_line[128];
 };
 
 /* A blank scene for cfg (every screen blank, every camera connecting). */

@@ -113,6 +113,22 @@ static int wait_until(struct source *s, int64_t until)
     return atomic_load(&s->stop);
 }
 
+static enum source_fault classify(int err)
+{
+    if (err == AVERROR_HTTP_UNAUTHORIZED || err == AVERROR_HTTP_FORBIDDEN) {
+        return SOURCE_FAULT_AUTH;
+    }
+    if (err == AVERROR_HTTP_NOT_FOUND || err == AVERROR(ENOENT)) {
+        return SOURCE_FAULT_NOT_FOUND;
+    }
+    if (err == AVERROR_EOF || err == AVERROR_INVALIDDATA ||
+        err == AVERROR_STREAM_NOT_FOUND || err == AVERROR_DECODER_NOT_FOUND ||
+        err == AVERROR(ENOSYS)) {
+        return SOURCE_FAULT_STREAM;
+    }
+    return SOURCE_FAULT_NETWORK;
+}
+
 /* A human reason for a failed call, without the URL. */
 static void describe(struct source *s, int err, const char *what, char *buf,
                      size_t size)
@@ -185,7 +201,7 @@ static int open_input(struct source *s, struct session *ss,
 }
 
 static int open_session(struct source *s, struct session *ss, char *why,
-                        size_t why_size)
+                        size_t why_size, int *err)
 {
     int ret = open_input(s, ss, s->p.transport);
     if (ret == AVERROR(EPROTONOSUPPORT) &&
@@ -196,18 +212,22 @@ static int open_session(struct source *s, struct session *ss, char *why,
     }
     if (ret < 0) {
         describe(s, ret, "connect", why, why_size);
-        return ret;
+        return *err = ret;
     }
+    pthread_mutex_lock(&s->lock);
+    s->st.connected_ns = vt_mono_ns();
+    s->st.session_packets = s->st.session_frames = 0;
+    pthread_mutex_unlock(&s->lock);
     ret = avformat_find_stream_info(ss->fmt, NULL);
     if (ret < 0) {
         describe(s, ret, "probe", why, why_size);
-        return ret;
+        return *err = ret;
     }
     ss->stream = av_find_best_stream(ss->fmt, AVMEDIA_TYPE_VIDEO, -1, -1,
                                      NULL, 0);
     if (ss->stream < 0) {
         snprintf(why, why_size, "no video stream");
-        return ss->stream;
+        return *err = ss->stream;
     }
     for (unsigned i = 0; i < ss->fmt->nb_streams; i++) {
         if ((int)i != ss->stream) {
@@ -219,7 +239,7 @@ static int open_session(struct source *s, struct session *ss, char *why,
     if (ret < 0) {
         snprintf(why, why_size, "cannot decode %s",
                  avcodec_get_name(st->codecpar->codec_id));
-        return ret;
+        return *err = AVERROR_DECODER_NOT_FOUND;
     }
     ss->pkt = av_packet_alloc();
     if (!ss->pkt) {
@@ -281,6 +301,7 @@ static void frame_done(struct source *s, int w, int h)
     first = s->st.state != SOURCE_LIVE;
     s->st.last_frame_ns = now;
     s->st.frames++;
+    s->st.session_frames++;
     s->st.width = w;
     s->st.height = h;
     if (now - s->fps_window_start >= VT_S) {
@@ -296,7 +317,7 @@ static void frame_done(struct source *s, int w, int h)
 
 /* Read and decode until an error or stop. */
 static int stream_loop(struct source *s, struct session *ss, char *why,
-                       size_t why_size)
+                       size_t why_size, int *err)
 {
     int ret = 0;
     while (!atomic_load(&s->stop)) {
@@ -304,6 +325,7 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
         s->deadline = vt_mono_ns() + s->p.read_timeout_ns;
         ret = av_read_frame(ss->fmt, ss->pkt);
         if (ret < 0) {
+            *err = ret;
             describe(s, ret, "read", why, why_size);
             if (s->timed_out) {
                 snprintf(why, why_size, "no data for %.1f s",
@@ -317,6 +339,7 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
         }
         pthread_mutex_lock(&s->lock);
         s->st.packets++;
+        s->st.session_packets++;
         pthread_mutex_unlock(&s->lock);
         if (pace(s, ss, ss->pkt)) {
             av_packet_unref(ss->pkt);
@@ -326,7 +349,7 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
         av_packet_unref(ss->pkt);
         if (ret < 0) {
             describe(s, ret, "decode", why, why_size);
-            return ret;
+            return *err = ret;
         }
         AVFrame *f;
         while ((ret = decoder_receive(ss->dec, &f)) == 0) {
@@ -355,25 +378,35 @@ static void *worker(void *arg)
         set_state(s, SOURCE_CONNECTING, "connecting", 0);
         struct session ss = { 0 };
         int64_t started = vt_mono_ns();
+        int err = 0;
         why[0] = 0;
-        if (open_session(s, &ss, why, sizeof(why)) >= 0) {
+        if (open_session(s, &ss, why, sizeof(why), &err) >= 0) {
             VLOG_DEBUG(s->log, "connected");
-            stream_loop(s, &ss, why, sizeof(why));
+            stream_loop(s, &ss, why, sizeof(why), &err);
         }
         close_session(&ss);
         if (atomic_load(&s->stop)) {
             break;
         }
+        enum source_fault fault = s->timed_out ? SOURCE_FAULT_NETWORK
+                                               : classify(err);
         /* A session that ran a while was healthy: start backoff over. */
         if (vt_mono_ns() - started > 10 * VT_S) {
             backoff_reset(&s->backoff);
         }
         int64_t delay = backoff_next(&s->backoff);
+        if (fault == SOURCE_FAULT_AUTH && delay < 15 * VT_S) {
+            /* Wrong credentials do not fix themselves: no retry storm
+             * (and no account lock-out on the camera). */
+            delay = 15 * VT_S;
+        }
         snprintf(msg, sizeof(msg), "%s; retrying in %.1f s", why,
                  delay / 1e9);
         pthread_mutex_lock(&s->lock);
         s->st.reconnects++;
         s->st.fps = 0;
+        s->st.fault = fault;
+        s->st.connected_ns = 0;
         pthread_mutex_unlock(&s->lock);
         set_state(s, SOURCE_DOWN, msg, delay);
         int suppressed;

@@ -29,14 +29,26 @@ enum source_state {
     SOURCE_DOWN,
 };
 
+/* Why the last session failed, for telling alert conditions apart. */
+enum source_fault {
+    SOURCE_FAULT_NONE,
+    SOURCE_FAULT_NETWORK,    /* refused, reset, unreachable, DNS, timeout */
+    SOURCE_FAULT_AUTH,       /* 401 / 403 */
+    SOURCE_FAULT_NOT_FOUND,  /* 404 */
+    SOURCE_FAULT_STREAM,     /* end of stream, no video, cannot decode */
+};
+
 struct source_status {
     enum source_state state;
+    enum source_fault fault; /* when DOWN */
     char reason[192];        /* human sentence, credentials never included */
     int64_t last_frame_ns;   /* monotonic; 0: never */
     int64_t frame_interval_ns; /* nominal, from the stream; 0: unknown */
     double fps;              /* decoded frames in the last second */
     int width, height;
     char codec[24];
+    int64_t connected_ns;    /* session opened (monotonic); 0: none */
+    uint64_t session_packets, session_frames; /* in the current session */
     uint64_t frames;         /* decoded since start */
     uint64_t packets;
     uint64_t reconnects;

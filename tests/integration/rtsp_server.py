@@ -20,9 +20,9 @@ one per line, on stdin, and answers "OK <command>" after each:
     stop NAME     remove the mount and drop its clients (the camera dies;
                   reconnects get 404 until start)
     start NAME    serve the mount again
-    freeze NAME   pause the mount's pipeline: clients stay connected but
-                  receive nothing (a frozen camera)
-    thaw NAME     resume it
+    freeze NAME   drop the mount's frames at a valve: clients stay
+                  connected but receive no video (a frozen camera)
+    thaw NAME     let them through again
 
 It exits when stdin closes, so a test that dies takes it along.
 Run with Debian's /usr/bin/python3 (it has the GObject bindings).
@@ -43,11 +43,11 @@ from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
 # the start (see on_media), which loops it without re-encoding.
 PIPELINES = {
     "h264": "filesrc location={f} ! matroskademux ! h264parse name=parse ! "
-            "rtph264pay name=pay0 pt=96 config-interval=-1",
+            "valve name=valve ! rtph264pay name=pay0 pt=96 config-interval=-1",
     "hevc": "filesrc location={f} ! matroskademux ! h265parse name=parse ! "
-            "rtph265pay name=pay0 pt=96 config-interval=-1",
+            "valve name=valve ! rtph265pay name=pay0 pt=96 config-interval=-1",
     "mjpeg": "filesrc location={f} ! matroskademux ! jpegparse name=parse ! "
-             "rtpjpegpay name=pay0 pt=26",
+             "valve name=valve ! rtpjpegpay name=pay0 pt=26",
 }
 
 
@@ -157,8 +157,8 @@ class Server:
             media = self.medias.get(name)
             if media is None:
                 return "ERR no media for " + name
-            state = Gst.State.PAUSED if verb == "freeze" else Gst.State.PLAYING
-            media.get_element().get_parent().set_state(state)
+            valve = media.get_element().get_by_name("valve")
+            valve.set_property("drop", verb == "freeze")
         else:
             return "ERR " + line
         return "OK " + line

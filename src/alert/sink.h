@@ -1,0 +1,49 @@
+/*
+ * Alert sinks: where alert events go after the journal has them (the
+ * journal is written and synced first, so an event a sink saw is never
+ * missing from it). Every sink is created and fed on the loop thread;
+ * sinks that block (network) do so on threads of their own.
+ */
+#ifndef VIGIL_ALERT_SINK_H
+#define VIGIL_ALERT_SINK_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+#include <uv.h>
+
+struct alert;
+
+struct alert_sink {
+    const char *name;
+    void *priv;
+    /* One journal event (the exact JSON line), with the alert it concerns
+     * (NULL for wall events such as plan_changed). */
+    void (*event)(struct alert_sink *s, json_t *line, const struct alert *a,
+                  const char *event, const char *camera_id);
+    /* A camera went online/offline (for retained status). May be NULL. */
+    void (*camera_status)(struct alert_sink *s, const char *camera_id,
+                          bool online);
+    /* Events waiting for delivery (for status and metrics). */
+    int (*pending)(struct alert_sink *s);
+    void (*destroy)(struct alert_sink *s);
+};
+
+/* MQTT (libmosquitto): events on <topic>/alerts at QoS 1, in order, held
+ * while the broker is away; <topic>/camera/<id>/status retained
+ * online|offline; <topic>/availability retained, "offline" as last will.
+ * url: mqtt://host[:port]. */
+struct alert_sink *sink_mqtt_create(const char *url, const char *topic,
+                                    const char *wall);
+
+/* HTTP POST of each event's JSON (libcurl), in order, retried with backoff
+ * until the receiver answers 2xx. */
+struct alert_sink *sink_webhook_create(const char *url);
+
+/* Run argv (no shell) for each alert event with {camera}, {state},
+ * {alert}, {condition} substituted inside arguments; killed after
+ * timeout_ms. */
+struct alert_sink *sink_exec_create(uv_loop_t *loop, char *const *argv,
+                                    int argc, int timeout_ms);
+
+#endif

@@ -1,0 +1,216 @@
+/*
+ * Webhook sink: each event's JSON POSTed to a URL with libcurl, from a
+ * thread of its own (blocking HTTP never runs on the loop). Events are
+ * delivered in order; a failed POST is retried with exponential backoff
+ * (1 s doubling to 60 s) until the receiver answers 2xx. The FIFO is
+ * bounded; the journal keeps whatever it has to drop.
+ *
+ * `lock` protects the queue and `stop`; `cond` wakes the thread for new
+ * events and for shutdown (also during a backoff wait).
+ */
+#include <pthread.h>
+#include <stdbool.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "alert/sink.h"
+#include "util/backoff.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/time.h"
+#include "util/url.h"
+
+#define MAX_QUEUE 10000
+
+struct msg {
+    char *payload;
+    struct msg *next;
+};
+
+struct webhook_sink {
+    struct alert_sink base;
+    struct vlog *log;
+    char *url;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    /* protected by lock */
+    struct msg *head, *tail;
+    int queued;
+    bool stop;
+    unsigned long dropped;
+};
+
+static size_t discard(char *p, size_t size, size_t n, void *ud)
+{
+    return size * n;
+}
+
+static bool post(struct webhook_sink *w, CURL *curl, const char *payload)
+{
+    struct curl_slist *hdr =
+        curl_slist_append(NULL, "Content-Type: application/json");
+    curl_easy_setopt(curl, CURLOPT_URL, w->url);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, payload);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdr);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
+    CURLcode rc = curl_easy_perform(curl);
+    long code = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+    curl_slist_free_all(hdr);
+    if (rc != CURLE_OK || code < 200 || code > 299) {
+        VLOG_DEBUG(w->log, "POST failed: %s",
+                   rc != CURLE_OK ? curl_easy_strerror(rc) : "HTTP error");
+        return false;
+    }
+    return true;
+}
+
+static void *worker(void *arg)
+{
+    struct webhook_sink *w = arg;
+    CURL *curl = curl_easy_init();
+    struct backoff bo;
+    backoff_init(&bo, VT_S, 60 * VT_S, (uint64_t)vt_mono_ns());
+    int failures = 0;
+    pthread_mutex_lock(&w->lock);
+    while (!w->stop) {
+        if (!w->head) {
+            pthread_cond_wait(&w->cond, &w->lock);
+            continue;
+        }
+        char *payload = xstrdup(w->head->payload);
+        pthread_mutex_unlock(&w->lock);
+        bool ok = curl && post(w, curl, payload);
+        free(payload);
+        pthread_mutex_lock(&w->lock);
+        if (ok) {
+            struct msg *done = w->head;
+            w->head = done->next;
+            if (!w->head) {
+                w->tail = NULL;
+            }
+            w->queued--;
+            free(done->payload);
+            free(done);
+            backoff_reset(&bo);
+            if (failures) {
+                VLOG_INFO(w->log, "receiver answers again");
+            }
+            failures = 0;
+            continue;
+        }
+        if (failures++ == 0) {
+            VLOG_WARN(w->log, "receiver not answering; retrying with "
+                              "backoff (%d waiting)", w->queued);
+        }
+        int64_t until = vt_mono_ns() + backoff_next(&bo);
+        struct timespec ts = { (time_t)(until / VT_S),
+                               (long)(until % VT_S) };
+        while (!w->stop &&
+               pthread_cond_timedwait(&w->cond, &w->lock, &ts) == 0) {
+            /* woken by a new event: keep waiting out the backoff */
+        }
+    }
+    pthread_mutex_unlock(&w->lock);
+    curl_easy_cleanup(curl);
+    return NULL;
+}
+
+static void webhook_event(struct alert_sink *s, json_t *line,
+                          const struct alert *a, const char *event,
+                          const char *camera_id)
+{
+    struct webhook_sink *w = (struct webhook_sink *)s;
+    char *payload = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (!payload) {
+        return;
+    }
+    struct msg *m = xzalloc(sizeof(*m));
+    m->payload = payload;
+    pthread_mutex_lock(&w->lock);
+    if (w->queued >= MAX_QUEUE) {
+        w->dropped++;
+        free(payload);
+        free(m);
+    } else {
+        if (w->tail) {
+            w->tail->next = m;
+        } else {
+            w->head = m;
+        }
+        w->tail = m;
+        w->queued++;
+        pthread_cond_signal(&w->cond);
+    }
+    pthread_mutex_unlock(&w->lock);
+}
+
+static int webhook_pending(struct alert_sink *s)
+{
+    struct webhook_sink *w = (struct webhook_sink *)s;
+    pthread_mutex_lock(&w->lock);
+    int n = w->queued;
+    pthread_mutex_unlock(&w->lock);
+    return n;
+}
+
+static void webhook_destroy(struct alert_sink *s)
+{
+    struct webhook_sink *w = (struct webhook_sink *)s;
+    pthread_mutex_lock(&w->lock);
+    w->stop = true;
+    pthread_cond_broadcast(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+    pthread_join(w->thread, NULL);
+    while (w->head) {
+        struct msg *n = w->head->next;
+        free(w->head->payload);
+        free(w->head);
+        w->head = n;
+    }
+    pthread_cond_destroy(&w->cond);
+    pthread_mutex_destroy(&w->lock);
+    free(w->url);
+    vlog_destroy(w->log);
+    free(w);
+}
+
+static void lib_init(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+struct alert_sink *sink_webhook_create(const char *url)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, lib_init);
+    struct webhook_sink *w = xzalloc(sizeof(*w));
+    w->base = (struct alert_sink){ .name = "webhook", .event = webhook_event,
+                                   .pending = webhook_pending,
+                                   .destroy = webhook_destroy };
+    w->log = vlog_create(NULL, "alert/webhook");
+    w->url = xstrdup(url);
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->cond, &ca);
+    pthread_condattr_destroy(&ca);
+    if (pthread_create(&w->thread, NULL, worker, w) != 0) {
+        VLOG_ERR(w->log, "cannot start the webhook thread");
+        free(w->url);
+        vlog_destroy(w->log);
+        free(w);
+        return NULL;
+    }
+    char shown[512];
+    url_redact(url, shown, sizeof(shown));
+    VLOG_INFO(w->log, "posting events to %s", shown);
+    return &w->base;
+}
