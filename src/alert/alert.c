@@ -74,8 +74,9 @@ static void fan_out(struct alert_bus *b, json_t *line, const struct alert *a,
                     const char *event)
 {
     const char *cam = a ? camera_id(b, a->camera) : NULL;
+    const char *name = cam ? b->cfg->cameras[a->camera].name : NULL;
     for (int i = 0; i < b->n_sinks; i++) {
-        b->sinks[i]->event(b->sinks[i], line, a, event, cam);
+        b->sinks[i]->event(b->sinks[i], line, a, event, cam, name);
     }
 }
 
@@ -275,6 +276,12 @@ struct alert_bus *alert_bus_create(const struct config *cfg, uv_loop_t *loop,
     rules.clear_after_ms = cfg->clear_after_ms;
     if (cfg->flap_count >= 0) {
         rules.flap_count = cfg->flap_count;
+    }
+    if (cfg->systemic_min >= 0) {
+        rules.systemic_min = cfg->systemic_min;
+    }
+    if (cfg->systemic_fraction > 0) {
+        rules.systemic_fraction = cfg->systemic_fraction;
     }
     if (cfg->flap_window_ms) {
         rules.flap_window_ms = cfg->flap_window_ms;

@@ -20,7 +20,8 @@ struct alert_sink {
     /* One journal event (the exact JSON line), with the alert it concerns
      * (NULL for wall events such as plan_changed). */
     void (*event)(struct alert_sink *s, json_t *line, const struct alert *a,
-                  const char *event, const char *camera_id);
+                  const char *event, const char *camera_id,
+                  const char *camera_name);
     /* A camera went online/offline (for retained status). May be NULL. */
     void (*camera_status)(struct alert_sink *s, const char *camera_id,
                           bool online);
@@ -40,9 +41,9 @@ struct alert_sink *sink_mqtt_create(const char *url, const char *topic,
  * until the receiver answers 2xx. */
 struct alert_sink *sink_webhook_create(const char *url);
 
-/* Run argv (no shell) for each alert event with {camera}, {state},
- * {alert}, {condition} substituted inside arguments; killed after
- * timeout_ms. */
+/* Run argv (no shell) for each alert event with {camera} (id), {name},
+ * {state} (the event), {alert}, {condition} substituted inside arguments;
+ * killed after timeout_ms. */
 struct alert_sink *sink_exec_create(uv_loop_t *loop, char *const *argv,
                                     int argc, int timeout_ms);
 

@@ -177,7 +177,8 @@ static void start_next(struct exec_sink *x)
 
 static void exec_event(struct alert_sink *s, json_t *line,
                        const struct alert *a, const char *event,
-                       const char *camera_id)
+                       const char *camera_id,
+                       const char *camera_name)
 {
     struct exec_sink *x = (struct exec_sink *)s;
     if (!a) {
@@ -188,14 +189,15 @@ static void exec_event(struct alert_sink *s, json_t *line,
                   a->id);
         return;
     }
-    static const char *const keys[] = { "camera", "state", "alert",
+    static const char *const keys[] = { "camera", "name", "state", "alert",
                                         "condition" };
-    const char *vals[] = { camera_id ? camera_id : "", event, a->id,
+    const char *vals[] = { camera_id ? camera_id : "",
+                           camera_name ? camera_name : "", event, a->id,
                            a->condition };
     struct job *j = xzalloc(sizeof(*j));
     j->argv = xcalloc((size_t)x->argc + 1, sizeof(char *));
     for (int i = 0; i < x->argc; i++) {
-        j->argv[i] = substitute(x->tmpl[i], keys, vals, 4);
+        j->argv[i] = substitute(x->tmpl[i], keys, vals, 5);
     }
     if (x->tail) {
         x->tail->next = j;

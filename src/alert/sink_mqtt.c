@@ -147,7 +147,8 @@ static void on_publish(struct mosquitto *mosq, void *obj, int mid)
 
 static void mqtt_event(struct alert_sink *s, json_t *line,
                        const struct alert *a, const char *event,
-                       const char *camera_id)
+                       const char *camera_id,
+                       const char *camera_name)
 {
     struct mqtt_sink *m = (struct mqtt_sink *)s;
     char *payload = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);

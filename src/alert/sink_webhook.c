@@ -124,7 +124,8 @@ static void *worker(void *arg)
 
 static void webhook_event(struct alert_sink *s, json_t *line,
                           const struct alert *a, const char *event,
-                          const char *camera_id)
+                          const char *camera_id,
+                       const char *camera_name)
 {
     struct webhook_sink *w = (struct webhook_sink *)s;
     char *payload = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);

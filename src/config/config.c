@@ -307,7 +307,8 @@ static void parse_alerts(struct ctx *cx, struct fy_node *m)
     static const char *const keys[] = { "journal", "stall_after",
                                         "raise_after", "clear_after", "mqtt",
                                         "webhook", "exec", "exec_timeout",
-                                        "flap", NULL };
+                                        "flap", "systemic", NULL };
+    static const char *const sys_keys[] = { "min", "fraction", NULL };
     static const char *const flap_keys[] = { "count", "window", "quiet",
                                              NULL };
     static const char *const mqtt_keys[] = { "url", "topic", NULL };
@@ -367,6 +368,25 @@ static void parse_alerts(struct ctx *cx, struct fy_node *m)
         }
         if ((u = yp_get(v, "quiet"))) {
             yp_duration(&cx->yp, u, "alerts.flap.quiet", &c->flap_quiet_ms);
+        }
+    }
+    if ((v = yp_get(m, "systemic")) &&
+        yp_is_map(&cx->yp, v, "alerts.systemic")) {
+        yp_check_keys(&cx->yp, v, sys_keys, "alerts.systemic");
+        if ((u = yp_get(v, "min"))) {
+            yp_int(&cx->yp, u, "alerts.systemic.min", 0, 100000,
+                   &c->systemic_min);
+        }
+        if ((u = yp_get(v, "fraction"))) {
+            const char *f = yp_str(&cx->yp, u, "alerts.systemic.fraction");
+            char *end;
+            double d = f ? strtod(f, &end) : 0;
+            if (f && (*end || d <= 0 || d > 1)) {
+                ERR(cx, u, "alerts.systemic.fraction: '%s' is not a number "
+                           "in (0, 1]", f);
+            } else if (f) {
+                c->systemic_fraction = d;
+            }
         }
     }
     if ((v = yp_get(m, "exec")) && yp_is_seq(&cx->yp, v, "alerts.exec")) {
@@ -1010,6 +1030,7 @@ struct config *config_load(const char *path, const char *text,
     c->listen_port = 8080;
     c->exec_timeout_ms = 10000;
     c->flap_count = -1;
+    c->systemic_min = -1;
     const char *slash = strrchr(path, '/');
     cx.dir = slash ? xasprintf("%.*s", (int)(slash - path), path)
                    : xstrdup(".");

@@ -128,6 +128,8 @@ struct config {
     int n_exec_argv;
     int exec_timeout_ms;
     int flap_count;             /* -1: default */
+    int systemic_min;           /* -1: default */
+    double systemic_fraction;   /* 0: default */
     int64_t flap_window_ms, flap_quiet_ms; /* 0: default */
 
     enum cfg_transport default_transport;

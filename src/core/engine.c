@@ -245,8 +245,12 @@ static enum scene_cam_state effective_state(const struct vigil_engine *e,
         return SCENE_CAM_DOWN;
     case SOURCE_CONNECTING:
     default:
+        /* The first picture waits for a keyframe (up to a GOP, often
+         * 2 s): only a long wait is a fault. */
         if (c->st.connected_ns && c->st.session_packets &&
-            !c->st.session_frames && now - c->st.connected_ns > budget) {
+            !c->st.session_frames &&
+            now - c->st.connected_ns > (3 * budget > 5 * VT_S ? 3 * budget
+                                                              : 5 * VT_S)) {
             /* connected and fed, but nothing decodes */
             strcpy(cond, "no_keyframe");
             snprintf(detail, size,
@@ -401,7 +405,10 @@ static void switch_plan(struct vigil_engine *e, int plan, int rule,
     char since[32];
     engine_format_local(cfg, epoch, since, sizeof(since));
     VLOG_INFO(e->log, "plan %s (%s) since %s", cfg->plans[plan].name,
-              rule >= 0 ? "schedule" : "operator", since);
+              e->ov.plan >= 0 ? "operator"
+              : rule >= 0     ? "schedule"
+                              : "the only plan",
+              since);
     if (old >= 0) {
         json_t *ev = json_pack("{s:s, s:s, s:s}", "event", "plan_changed",
                                "plan", cfg->plans[plan].name, "from",

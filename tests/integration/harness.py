@@ -8,6 +8,7 @@ its public surfaces: the HTTP API, the snapshot PNG and the journal.
 Run with Debian's /usr/bin/python3 (Pillow from python3-pil decodes the
 snapshots). Environment: VIGIL (the binary), CLIPS_DIR (clip cache).
 """
+import atexit
 import io
 import json
 import os
@@ -42,6 +43,22 @@ COLOURS = {
 
 failures = []
 passes = []
+_children = []
+
+
+def spawn(args, **kw):
+    """Popen that is killed when the test exits, however it exits."""
+    p = subprocess.Popen(args, **kw)
+    _children.append(p)
+    return p
+
+
+@atexit.register
+def _reap():
+    for p in _children:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
 
 
 def check(cond, what):
@@ -118,8 +135,8 @@ class RtspServer:
         for m, cred in (auth or {}).items():
             args += ["--auth", "%s=%s" % (m, cred)]
         args += ["%s=%s" % kv for kv in mounts.items()]
-        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True)
+        self.proc = spawn(args, stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline().split()
         if len(line) != 2 or line[0] != "READY":
             raise RuntimeError("RTSP server did not start: %r" % line)
@@ -146,6 +163,61 @@ class RtspServer:
                 self.proc.wait()
 
 
+# ---- MQTT broker ----
+
+class Broker:
+    """mosquitto on loopback with persistence, so a subscriber's session
+    survives a broker restart; and a mosquitto_sub that records every
+    message ("topic payload" lines) under a persistent session."""
+
+    def __init__(self, topic):
+        self.dir = tempfile.mkdtemp(prefix="vigil-mqtt-")
+        self.port = free_port()
+        self.conf = os.path.join(self.dir, "mosquitto.conf")
+        with open(self.conf, "w") as f:
+            f.write("listener %d 127.0.0.1\nallow_anonymous true\n"
+                    "persistence true\npersistence_location %s/\n"
+                    % (self.port, self.dir))
+        self.proc = None
+        self.start()
+        self.out_path = os.path.join(self.dir, "sub.out")
+        self.out = open(self.out_path, "w")
+        self.sub = spawn(
+            ["mosquitto_sub", "-h", "127.0.0.1", "-p", str(self.port),
+             "-t", topic + "/#", "-v", "-q", "1", "-c", "-i",
+             "vigil-test-sub"], stdout=self.out, stderr=subprocess.DEVNULL)
+
+    def start(self):
+        self.proc = spawn(["mosquitto", "-c", self.conf],
+                          stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.05)
+        raise RuntimeError("mosquitto did not start")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+
+    def messages(self):
+        """[(topic, payload)] received so far."""
+        self.out.flush()
+        with open(self.out_path) as f:
+            return [tuple(line.rstrip("\n").split(" ", 1))
+                    for line in f if " " in line]
+
+    def close(self):
+        self.sub.terminate()
+        self.sub.wait(5)
+        self.out.close()
+        if self.proc.poll() is None:
+            self.stop()
+
+
 # ---- vigil ----
 
 class Vigil:
@@ -169,7 +241,7 @@ class Vigil:
     def start(self):
         self.log_file = open(self.log_path, "a")
         args = [VIGIL] + ([self.config] if self.config else [])
-        self.proc = subprocess.Popen(
+        self.proc = spawn(
             args + ["--headless", "--listen", "127.0.0.1:%d" % self.port],
             stdout=self.log_file, stderr=subprocess.STDOUT, cwd=self.dir)
         deadline = time.monotonic() + 10
@@ -223,6 +295,12 @@ class Vigil:
     def log(self):
         with open(self.log_path) as f:
             return f.read()
+
+    def kill(self):
+        """SIGKILL: a crash, no goodbye."""
+        self.proc.kill()
+        self.proc.wait()
+        self.log_file.close()
 
     def stop(self):
         if self.proc.poll() is None:

@@ -39,8 +39,8 @@ gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
 
 # Clips are Matroska files holding the camera's elementary stream, so
-# every frame has a timestamp; at the end of a clip the mount seeks back to
-# the start (see on_media), which loops it without re-encoding.
+# every frame has a timestamp; segment seeks loop them without re-encoding
+# (see on_media).
 PIPELINES = {
     "h264": "filesrc location={f} ! matroskademux ! h264parse name=parse ! "
             "valve name=valve ! rtph264pay name=pay0 pt=96 config-interval=-1",
@@ -103,26 +103,40 @@ class Server:
         self.server.attach(None)
 
     def on_media(self, factory, media, name):
+        """Loop the clip seamlessly: once the media plays, a segment seek
+        to the start; from then on the demuxer ends each pass with
+        SEGMENT_DONE instead of EOS, answered by another segment seek.
+        None of them flushes, so timestamps run on without a gap."""
         self.medias[name] = media
         bin_ = media.get_element()
-        parse = bin_.get_by_name("parse")
+        state = {"looping": False}
 
-        def restart():
+        def seek():
             pipeline = bin_.get_parent()
             if pipeline is not None:
-                pipeline.seek_simple(Gst.Format.TIME, Gst.SeekFlags.FLUSH, 0)
-            return False
+                pipeline.seek(1.0, Gst.Format.TIME, Gst.SeekFlags.SEGMENT,
+                              Gst.SeekType.SET, 0, Gst.SeekType.NONE, -1)
 
-        def on_event(pad, info):
-            # End of clip: swallow the EOS (clients would take it as the
-            # end of the stream) and start the clip over.
-            if info.get_event().type == Gst.EventType.EOS:
-                GLib.idle_add(restart)
-                return Gst.PadProbeReturn.DROP
-            return Gst.PadProbeReturn.OK
+        def seek_soon(delay=0.0):
+            # A non-flushing seek waits for the streaming thread, which
+            # may be pacing a frame: never on the main loop, which serves
+            # every RTSP client.
+            t = threading.Timer(delay, seek)
+            t.daemon = True
+            t.start()
 
-        parse.get_static_pad("sink").add_probe(
-            Gst.PadProbeType.EVENT_DOWNSTREAM, on_event)
+        def on_state(m, new_state):
+            if new_state == Gst.State.PLAYING and not state["looping"]:
+                state["looping"] = True
+                pipeline = bin_.get_parent()
+                bus = pipeline.get_bus()
+                bus.enable_sync_message_emission()
+                bus.connect("sync-message::segment-done",
+                            lambda b, msg: seek_soon())
+                # after the server's own PLAY handling has settled
+                seek_soon(0.5)
+
+        media.connect("new-state", on_state)
         media.connect("unprepared", lambda m: self.medias.pop(name, None))
 
     def drop_clients(self, name):
