@@ -33,8 +33,8 @@ struct alert_bus {
     uv_timer_t timer;
     struct alert_sink *sinks[MAX_SINKS];
     int n_sinks;
-    void (*on_change)(void *ctx);
-    void *change_ctx;
+    void (*on_event)(void *ctx, json_t *line);
+    void *event_ctx;
 };
 
 static const char *camera_id(const struct alert_bus *b, int cam)
@@ -81,8 +81,8 @@ static void fan_out(struct alert_bus *b, json_t *line, const struct alert *a,
 }
 
 /* The lifecycle's events: journal line in the shared format, then sinks. */
-static void on_event(void *ctx, const struct alert *a, const char *event,
-                     int64_t now)
+static void life_event(void *ctx, const struct alert *a, const char *event,
+                       int64_t now)
 {
     struct alert_bus *b = ctx;
     json_t *line = line_new(b, now);
@@ -113,10 +113,10 @@ static void on_event(void *ctx, const struct alert *a, const char *event,
     VLOG_INFO(b->log, "%s %s%s%s %s", a->id, event, cam ? " " : "",
               cam ? cam : "", a->condition);
     fan_out(b, line, a, event);
-    json_decref(line);
-    if (b->on_change) {
-        b->on_change(b->change_ctx);
+    if (b->on_event) {
+        b->on_event(b->event_ctx, line);
     }
+    json_decref(line);
 }
 
 void alert_bus_journal(struct alert_bus *b, json_t *ev, int64_t wall_ms)
@@ -125,6 +125,9 @@ void alert_bus_journal(struct alert_bus *b, json_t *ev, int64_t wall_ms)
     json_object_update(line, ev);
     journal_write(b, line);
     fan_out(b, line, NULL, json_string_value(json_object_get(ev, "event")));
+    if (b->on_event) {
+        b->on_event(b->event_ctx, line);
+    }
     json_decref(line);
 }
 
@@ -250,11 +253,12 @@ static void tick(struct alert_bus *b)
 /* ---- public ---- */
 
 struct alert_bus *alert_bus_create(const struct config *cfg, uv_loop_t *loop,
-                                   void (*on_change)(void *ctx), void *ctx)
+                                   void (*on_event)(void *ctx, json_t *line),
+                                   void *ctx)
 {
     struct alert_bus *b = xzalloc(sizeof(*b));
-    b->on_change = on_change;
-    b->change_ctx = ctx;
+    b->on_event = on_event;
+    b->event_ctx = ctx;
     b->log = vlog_create(NULL, "alert");
     b->cfg = cfg;
     b->wall = xstrdup(cfg->wall_name);
@@ -293,7 +297,7 @@ struct alert_bus *alert_bus_create(const struct config *cfg, uv_loop_t *loop,
     unsigned last_id = 0;
     int n_old = replay(b, &old, &last_id);
     b->life = alert_life_create(&rules, cfg->n_cameras, last_id + 1,
-                                on_event, b);
+                                life_event, b);
     int restored = 0;
     for (int i = 0; i < n_old; i++) {
         if (!old[i].closed) {

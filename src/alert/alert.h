@@ -20,10 +20,12 @@ struct alert_bus;
 struct config;
 
 /* Open the journal, restore open alerts, start the configured sinks.
- * on_change (may be NULL) is called on the loop thread after any alert
- * event, e.g. to refresh the wall's banner. NULL on failure (logged). */
+ * on_event (may be NULL) is called on the loop thread after every journal
+ * line (alert events and wall events), e.g. to refresh the wall's banner
+ * and feed the live event stream. NULL on failure (logged). */
 struct alert_bus *alert_bus_create(const struct config *cfg, uv_loop_t *loop,
-                                   void (*on_change)(void *ctx), void *ctx);
+                                   void (*on_event)(void *ctx, json_t *line),
+                                   void *ctx);
 void alert_bus_destroy(struct alert_bus *b);
 
 /* Camera `cam`'s condition: NULL when healthy, else "stalled", "down",

@@ -1,13 +1,18 @@
 /*
  * HTTP control server. Owns the listening socket and its connections.
- * Each connection parses one request with http-parser, dispatches it, and
- * is closed after the response is written. A request answered later (a
- * snapshot, which needs the render thread) is looked up by token when the
- * answer comes; if the client left meanwhile, the answer is dropped.
+ * Each connection parses one request with http-parser and is closed after
+ * the response (Connection: close), except event streams, which stay open
+ * and receive broadcasts. A request answered later (a snapshot, which
+ * needs the render thread) is looked up by token when the answer comes; if
+ * the client left meanwhile, the answer is dropped.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <http_parser.h>
 
@@ -16,7 +21,9 @@
 #include "util/mem.h"
 
 #define MAX_REQUEST 16384
+#define MAX_CONNS 256
 #define IDLE_TIMEOUT_MS 10000
+#define MAX_STREAM_BACKLOG (1 << 20)
 
 struct conn {
     struct control *ctl;
@@ -27,12 +34,16 @@ struct conn {
     size_t url_len;
     char *body;
     size_t body_len;
+    char hdr_field[32];
+    int hdr_is_auth;
+    char auth[256];
     size_t received;
     int complete;
     int replied;
     int closing;
+    int streaming;       /* /api/events: stays open */
     int handles_open;
-    uint64_t token;
+    uint64_t reply_id;   /* for answers that come later (snapshots) */
     struct conn *next;
 };
 
@@ -41,10 +52,13 @@ struct control {
     uv_loop_t *loop;
     uv_tcp_t server;
     int port;
+    char *token;
+    char *web_dir;
     struct control_ops ops;
     void *ctx;
     http_parser_settings settings;
     struct conn *conns;
+    int n_conns;
     uint64_t next_token;
 };
 
@@ -53,7 +67,10 @@ struct write_req {
     char *head;
     void *body;
     struct conn *conn;
+    int close_after;
 };
+
+/* ---- connection lifetime ---- */
 
 static void conn_closed(uv_handle_t *h)
 {
@@ -68,6 +85,7 @@ static void conn_closed(uv_handle_t *h)
     if (*pp) {
         *pp = c->next;
     }
+    c->ctl->n_conns--;
     free(c->body);
     free(c);
 }
@@ -86,17 +104,43 @@ static void conn_close(struct conn *c)
 static void write_done(uv_write_t *req, int status)
 {
     struct write_req *w = (struct write_req *)req;
-    conn_close(w->conn);
+    if (w->close_after || status < 0) {
+        conn_close(w->conn);
+    }
     free(w->head);
     free(w->body);
     free(w);
 }
+
+static int write_bufs(struct conn *c, char *head, void *body, size_t len,
+                      int close_after)
+{
+    struct write_req *w = xzalloc(sizeof(*w));
+    w->conn = c;
+    w->head = head;
+    w->body = body;
+    w->close_after = close_after;
+    uv_buf_t bufs[2] = { uv_buf_init(head, (unsigned)strlen(head)),
+                         uv_buf_init(body, (unsigned)len) };
+    if (uv_write(&w->req, (uv_stream_t *)&c->tcp, bufs, body ? 2 : 1,
+                 write_done) != 0) {
+        free(w->head);
+        free(w->body);
+        free(w);
+        conn_close(c);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- responses ---- */
 
 static const char *reason(int status)
 {
     switch (status) {
     case 200: return "OK";
     case 400: return "Bad Request";
+    case 401: return "Unauthorized";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 409: return "Conflict";
@@ -114,24 +158,21 @@ static void send_response(struct conn *c, int status, const char *ctype,
         return;
     }
     c->replied = 1;
-    struct write_req *w = xzalloc(sizeof(*w));
-    w->conn = c;
-    w->body = body;
-    w->head = xasprintf("HTTP/1.1 %d %s\r\n"
-                        "Content-Type: %s\r\n"
-                        "Content-Length: %zu\r\n"
-                        "Cache-Control: no-store\r\n"
-                        "Connection: close\r\n\r\n",
-                        status, reason(status), ctype, len);
-    uv_buf_t bufs[2] = { uv_buf_init(w->head, (unsigned)strlen(w->head)),
-                         uv_buf_init(body, (unsigned)len) };
-    if (uv_write(&w->req, (uv_stream_t *)&c->tcp, bufs, body ? 2 : 1,
-                 write_done) != 0) {
-        free(w->head);
-        free(w->body);
-        free(w);
-        conn_close(c);
+    char *head = xasprintf("HTTP/1.1 %d %s\r\n"
+                           "Content-Type: %s\r\n"
+                           "Content-Length: %zu\r\n"
+                           "Cache-Control: no-store\r\n"
+                           "X-Content-Type-Options: nosniff\r\n"
+                           "%s"
+                           "Connection: close\r\n\r\n",
+                           status, reason(status), ctype, len,
+                           status == 401 ? "WWW-Authenticate: Bearer\r\n"
+                                         : "");
+    if (c->parser.method == HTTP_HEAD) {
+        free(body);
+        body = NULL;
     }
+    write_bufs(c, head, body, len, 1);
 }
 
 static void send_json(struct conn *c, int status, json_t *doc)
@@ -151,7 +192,7 @@ void control_reply(struct control *ctl, uint64_t token, int status,
                    const char *content_type, void *body, size_t len)
 {
     for (struct conn *c = ctl->conns; c; c = c->next) {
-        if (c->token == token) {
+        if (c->reply_id == token && !c->streaming) {
             send_response(c, status, content_type, body, len);
             return;
         }
@@ -159,8 +200,107 @@ void control_reply(struct control *ctl, uint64_t token, int status,
     free(body);
 }
 
-/* Value of `key` in a query string, copied into out (no decoding beyond
- * what IDs need: they are restricted to URL-safe characters). */
+/* ---- event streams ---- */
+
+static void start_stream(struct conn *c)
+{
+    c->streaming = 1;
+    c->replied = 1;
+    uv_timer_stop(&c->timer);
+    char *head = xstrdup("HTTP/1.1 200 OK\r\n"
+                         "Content-Type: text/event-stream\r\n"
+                         "Cache-Control: no-store\r\n"
+                         "Connection: keep-alive\r\n\r\n"
+                         ": vigil event stream\n\n");
+    write_bufs(c, head, NULL, 0, 0);
+}
+
+void control_broadcast(struct control *ctl, const char *name, json_t *data)
+{
+    char *json = NULL;
+    for (struct conn *c = ctl->conns; c; c = c->next) {
+        if (!c->streaming || c->closing) {
+            continue;
+        }
+        if (uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) >
+            MAX_STREAM_BACKLOG) {
+            VLOG_WARN(ctl->log, "event client too slow: dropped");
+            conn_close(c);
+            continue;
+        }
+        if (!json) {
+            json = json_dumps(data, JSON_COMPACT | JSON_PRESERVE_ORDER);
+            if (!json) {
+                return;
+            }
+        }
+        write_bufs(c, xasprintf("event: %s\ndata: %s\n\n", name, json), NULL,
+                   0, 0);
+    }
+    free(json);
+}
+
+/* ---- static files ---- */
+
+static const char *mime_of(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    static const char *const map[][2] = {
+        { ".html", "text/html; charset=utf-8" },
+        { ".js", "text/javascript; charset=utf-8" },
+        { ".css", "text/css; charset=utf-8" },
+        { ".svg", "image/svg+xml" },
+        { ".png", "image/png" },
+    };
+    for (size_t i = 0; dot && i < sizeof(map) / sizeof(map[0]); i++) {
+        if (!strcmp(dot, map[i][0])) {
+            return map[i][1];
+        }
+    }
+    return "application/octet-stream";
+}
+
+/* The web console's files are small and few; read synchronously. Names
+ * are [A-Za-z0-9._-] only: no way out of web_dir. */
+static void send_file(struct conn *c, const char *name, size_t len)
+{
+    struct control *ctl = c->ctl;
+    char file[64];
+    if (!ctl->web_dir || len >= sizeof(file) || !len || name[0] == '.') {
+        send_error(c, 404, "no such route");
+        return;
+    }
+    for (size_t i = 0; i < len; i++) {
+        char ch = name[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+              (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' ||
+              ch == '-')) {
+            send_error(c, 404, "no such route");
+            return;
+        }
+    }
+    memcpy(file, name, len);
+    file[len] = 0;
+    char *path = xasprintf("%s/%s", ctl->web_dir, file);
+    FILE *f = fopen(path, "rb");
+    free(path);
+    struct stat st;
+    if (!f || fstat(fileno(f), &st) != 0 || st.st_size > (1 << 22)) {
+        if (f) {
+            fclose(f);
+        }
+        send_error(c, 404, "no such route");
+        return;
+    }
+    char *buf = xmalloc((size_t)st.st_size + 1);
+    size_t n = fread(buf, 1, (size_t)st.st_size, f);
+    fclose(f);
+    send_response(c, 200, mime_of(file), buf, n);
+}
+
+/* ---- requests ---- */
+
+/* Value of `key` in a query string, copied into out. */
 static int query_get(const char *q, size_t qlen, const char *key, char *out,
                      size_t size)
 {
@@ -183,6 +323,47 @@ static int query_get(const char *q, size_t qlen, const char *key, char *out,
     return 0;
 }
 
+/* Constant-time comparison, so the token cannot be guessed by timing. */
+static int token_equal(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    unsigned char diff = (unsigned char)(la != lb);
+    for (size_t i = 0; i < la && i < lb; i++) {
+        diff |= (unsigned char)(a[i] ^ b[i]);
+    }
+    return diff == 0;
+}
+
+static int authorized(struct conn *c, const char *q, size_t qlen)
+{
+    const char *tok = c->ctl->token;
+    if (!tok) {
+        return 1;
+    }
+    char given[256];
+    if (!strncasecmp(c->auth, "Bearer ", 7)) {
+        return token_equal(c->auth + 7, tok);
+    }
+    if (query_get(q, qlen, "access_token", given, sizeof(given))) {
+        return token_equal(given, tok);
+    }
+    return 0;
+}
+
+static void peer_name(struct conn *c, char *buf, size_t size)
+{
+    struct sockaddr_storage sa;
+    int len = sizeof(sa);
+    snprintf(buf, size, "?");
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&sa, &len) == 0) {
+        if (sa.ss_family == AF_INET) {
+            uv_ip4_name((struct sockaddr_in *)&sa, buf, size);
+        } else {
+            uv_ip6_name((struct sockaddr_in6 *)&sa, buf, size);
+        }
+    }
+}
+
 static void dispatch(struct conn *c)
 {
     struct control *ctl = c->ctl;
@@ -200,67 +381,73 @@ static void dispatch(struct conn *c)
                         : "";
     size_t qlen = u.field_set & (1 << UF_QUERY) ? u.field_data[UF_QUERY].len
                                                 : 0;
-#define ROUTE(s) (plen == strlen(s) && !strncmp(path, s, plen))
     int is_get = c->parser.method == HTTP_GET || c->parser.method == HTTP_HEAD;
-    if (ROUTE("/api/status")) {
-        if (!is_get) {
-            send_error(c, 405, "use GET");
-            return;
-        }
-        send_json(c, 200, ctl->ops.status(ctl->ctx));
-    } else if (ROUTE("/api/snapshot.png")) {
-        if (!is_get) {
-            send_error(c, 405, "use GET");
-            return;
-        }
+    int is_post = c->parser.method == HTTP_POST;
+    if (!authorized(c, q, qlen)) {
+        char peer[64];
+        peer_name(c, peer, sizeof(peer));
+        /* the token is never logged, given or expected */
+        VLOG_WARN(ctl->log, "401 for %s %.*s from %s (%s token)",
+                  http_method_str(c->parser.method), (int)plen, path, peer,
+                  c->auth[0] ? "wrong" : "no");
+        send_error(c, 401, "a valid bearer token is required");
+        return;
+    }
+#define ROUTE(s) (plen == strlen(s) && !strncmp(path, s, plen))
+    if (ROUTE("/api/snapshot.png") && is_get) {
         char screen[128];
         int has = query_get(q, qlen, "screen", screen, sizeof(screen));
-        c->token = ++ctl->next_token;
-        int ret = ctl->ops.snapshot(ctl->ctx, has ? screen : NULL, c->token);
+        c->reply_id = ++ctl->next_token;
+        int ret = ctl->ops.snapshot(ctl->ctx, has ? screen : NULL,
+                                    c->reply_id);
         if (ret == -ENOENT) {
             send_error(c, 404, "no such screen");
         } else if (ret < 0) {
             send_error(c, 503, "snapshot unavailable");
         }
+    } else if (ROUTE("/api/events") && is_get) {
+        start_stream(c);
+    } else if (ROUTE("/metrics") && is_get) {
+        char *text = ctl->ops.metrics(ctl->ctx);
+        send_response(c, 200, "text/plain; version=0.0.4", text,
+                      strlen(text));
     } else if (plen > 5 && plen < 64 && !strncmp(path, "/api/", 5) &&
-               is_get) {
-        char name[64], qs[512];
-        memcpy(name, path + 5, plen - 5);
-        name[plen - 5] = 0;
-        snprintf(qs, sizeof(qs), "%.*s", (int)qlen, q);
-        int status = 404;
-        json_t *doc = ctl->ops.get(ctl->ctx, name, qs, &status);
-        if (status >= 400) {
-            json_object_set_new(doc, "status", json_integer(status));
-        }
-        send_json(c, status, doc);
-    } else if (plen > 5 && !strncmp(path, "/api/", 5) &&
-               c->parser.method == HTTP_POST) {
+               (is_get || is_post)) {
         char name[64];
-        if (plen - 5 >= sizeof(name)) {
-            send_error(c, 404, "no such route");
-            return;
-        }
         memcpy(name, path + 5, plen - 5);
         name[plen - 5] = 0;
-        json_error_t jerr;
-        json_t *args = c->body_len
-                           ? json_loadb(c->body, c->body_len, 0, &jerr)
-                           : json_object();
-        if (!json_is_object(args)) {
-            json_decref(args);
-            send_error(c, 400, "the body must be a JSON object");
-            return;
-        }
+        int status = 404;
         json_t *reply = NULL;
-        int status = ctl->ops.command(ctl->ctx, name, args, &reply);
-        json_decref(args);
+        if (is_get) {
+            char qs[512];
+            snprintf(qs, sizeof(qs), "%.*s", (int)qlen, q);
+            reply = ctl->ops.get(ctl->ctx, name, qs, &status);
+        } else {
+            json_error_t jerr;
+            json_t *args = c->body_len
+                               ? json_loadb(c->body, c->body_len, 0, &jerr)
+                               : json_object();
+            if (!json_is_object(args)) {
+                json_decref(args);
+                send_error(c, 400, "the body must be a JSON object");
+                return;
+            }
+            status = ctl->ops.command(ctl->ctx, name, args, &reply);
+            json_decref(args);
+        }
         if (!reply) {
             reply = json_pack("{s:b}", "ok", 1);
-        } else if (status >= 400) {
+        } else if (status >= 400 && json_is_object(reply) &&
+                   !json_object_get(reply, "status")) {
             json_object_set_new(reply, "status", json_integer(status));
         }
         send_json(c, status, reply);
+    } else if (!strncmp(path, "/api/", 5) || ROUTE("/metrics")) {
+        send_error(c, 405, "method not allowed");
+    } else if (is_get && ROUTE("/")) {
+        send_file(c, "index.html", 10);
+    } else if (is_get && plen > 1) {
+        send_file(c, path + 1, plen - 1);
     } else {
         send_error(c, 404, "no such route");
     }
@@ -276,6 +463,25 @@ static int on_url(http_parser *p, const char *at, size_t len)
     memcpy(c->url + c->url_len, at, len);
     c->url_len += len;
     c->url[c->url_len] = 0;
+    return 0;
+}
+
+static int on_header_field(http_parser *p, const char *at, size_t len)
+{
+    struct conn *c = p->data;
+    snprintf(c->hdr_field, sizeof(c->hdr_field), "%.*s", (int)len, at);
+    c->hdr_is_auth = !strcasecmp(c->hdr_field, "Authorization");
+    return 0;
+}
+
+static int on_header_value(http_parser *p, const char *at, size_t len)
+{
+    struct conn *c = p->data;
+    if (c->hdr_is_auth) {
+        size_t have = strlen(c->auth);
+        snprintf(c->auth + have, sizeof(c->auth) - have, "%.*s", (int)len,
+                 at);
+    }
     return 0;
 }
 
@@ -330,9 +536,11 @@ static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
     free(buf->base);
     enum http_errno err = HTTP_PARSER_ERRNO(&c->parser);
     if (c->complete) {
-        uv_read_stop(s);
         uv_timer_stop(&c->timer);
         dispatch(c);
+        if (!c->streaming) {
+            uv_read_stop(s);
+        }
     } else if (err != HPE_OK || done != (size_t)n) {
         uv_read_stop(s);
         send_error(c, 400, http_errno_description(err));
@@ -342,7 +550,8 @@ static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 static void idle_timeout(uv_timer_t *t)
 {
     struct conn *c = t->data;
-    /* A client that trickles bytes or never finishes its request. */
+    /* The whole request must arrive within the timeout: a client that
+     * trickles bytes is cut off like one that sends nothing. */
     conn_close(c);
 }
 
@@ -360,9 +569,11 @@ static void on_connection(uv_stream_t *server, int status)
     c->handles_open = 2;
     c->next = ctl->conns;
     ctl->conns = c;
+    ctl->n_conns++;
     http_parser_init(&c->parser, HTTP_REQUEST);
     c->parser.data = c;
-    if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
+    if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0 ||
+        ctl->n_conns > MAX_CONNS) {
         conn_close(c);
         return;
     }
@@ -370,7 +581,13 @@ static void on_connection(uv_stream_t *server, int status)
     uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb);
 }
 
-struct control *control_create(uv_loop_t *loop, const char *host, int port,
+int control_is_loopback(const char *host)
+{
+    return !strncmp(host, "127.", 4) || !strcmp(host, "::1") ||
+           !strcmp(host, "localhost");
+}
+
+struct control *control_create(uv_loop_t *loop, const struct control_params *p,
                                const struct control_ops *ops, void *ctx)
 {
     struct control *ctl = xzalloc(sizeof(*ctl));
@@ -378,15 +595,19 @@ struct control *control_create(uv_loop_t *loop, const char *host, int port,
     ctl->loop = loop;
     ctl->ops = *ops;
     ctl->ctx = ctx;
+    ctl->token = p->token ? xstrdup(p->token) : NULL;
+    ctl->web_dir = p->web_dir ? xstrdup(p->web_dir) : NULL;
     http_parser_settings_init(&ctl->settings);
     ctl->settings.on_url = on_url;
+    ctl->settings.on_header_field = on_header_field;
+    ctl->settings.on_header_value = on_header_value;
     ctl->settings.on_body = on_body;
     ctl->settings.on_message_complete = on_message_complete;
 
     struct sockaddr_storage addr;
-    int ret = strchr(host, ':')
-                  ? uv_ip6_addr(host, port, (struct sockaddr_in6 *)&addr)
-                  : uv_ip4_addr(host, port, (struct sockaddr_in *)&addr);
+    int ret = strchr(p->host, ':')
+                  ? uv_ip6_addr(p->host, p->port, (struct sockaddr_in6 *)&addr)
+                  : uv_ip4_addr(p->host, p->port, (struct sockaddr_in *)&addr);
     uv_tcp_init(loop, &ctl->server);
     ctl->server.data = ctl;
     if (ret == 0) {
@@ -396,10 +617,12 @@ struct control *control_create(uv_loop_t *loop, const char *host, int port,
         ret = uv_listen((uv_stream_t *)&ctl->server, 64, on_connection);
     }
     if (ret != 0) {
-        VLOG_ERR(ctl->log, "cannot listen on %s:%d: %s", host, port,
+        VLOG_ERR(ctl->log, "cannot listen on %s:%d: %s", p->host, p->port,
                  uv_strerror(ret));
         uv_close((uv_handle_t *)&ctl->server, NULL);
         uv_run(loop, UV_RUN_NOWAIT);
+        free(ctl->token);
+        free(ctl->web_dir);
         vlog_destroy(ctl->log);
         free(ctl);
         return NULL;
@@ -410,7 +633,8 @@ struct control *control_create(uv_loop_t *loop, const char *host, int port,
     ctl->port = ntohs(bound.ss_family == AF_INET6
                           ? ((struct sockaddr_in6 *)&bound)->sin6_port
                           : ((struct sockaddr_in *)&bound)->sin_port);
-    VLOG_INFO(ctl->log, "listening on http://%s:%d/", host, ctl->port);
+    VLOG_INFO(ctl->log, "listening on http://%s:%d/%s", p->host, ctl->port,
+              ctl->token ? " (token required)" : "");
     return ctl;
 }
 
@@ -430,6 +654,8 @@ void control_destroy(struct control *ctl)
     uv_close((uv_handle_t *)&ctl->server, NULL);
     /* Let the close callbacks run before the memory goes. */
     uv_run(ctl->loop, UV_RUN_NOWAIT);
+    free(ctl->token);
+    free(ctl->web_dir);
     vlog_destroy(ctl->log);
     free(ctl);
 }

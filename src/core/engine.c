@@ -16,6 +16,8 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -47,6 +49,9 @@
 #ifndef VIGIL_LAYOUTS_DIR
 #define VIGIL_LAYOUTS_DIR "layouts"
 #endif
+#ifndef VIGIL_WEB_DIR
+#define VIGIL_WEB_DIR "web"
+#endif
 #define FONT_PATH "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 /* How often camera health is looked at: the stall-detection granularity. */
 #define HEALTH_PERIOD_MS 25
@@ -59,7 +64,8 @@ struct cam_rt {
     enum scene_cam_state eff;
     int64_t eff_since_ns;
     int failed;          /* down since the last time it was live */
-    char cond[24];       /* alert condition reported, "" when healthy */
+    char cond[24];       /* alert condition reported, "" when healthy,
+                          * "?" before the first report */
     int online;          /* reported to the sinks: -1 unknown, 0, 1 */
     /* decode error rate, sampled once a second */
     int64_t err_sample_ns;
@@ -75,6 +81,13 @@ struct snap_result {
     struct snap_result *next;
 };
 
+/* A key or click on the wall, waiting for the loop thread. */
+struct input_cmd {
+    struct render_input in;
+    char command[24];
+    struct input_cmd *next;
+};
+
 struct png_job {
     uv_work_t req;
     struct vigil_engine *e;
@@ -87,7 +100,8 @@ struct png_job {
 struct vigil_engine {
     struct vigil_settings set;
     struct vlog *log;
-    struct config *cfg;
+    struct config *cfg;           /* running; swapped by a reload */
+    struct config *cfg_boot;      /* the first: the alert bus keeps it */
     int n_cams;
     struct cam_rt *cams;
     struct render *render;
@@ -117,7 +131,13 @@ struct vigil_engine {
 
     pthread_mutex_t snap_lock;
     struct snap_result *snaps;    /* protected by snap_lock */
+    struct input_cmd *inputs;     /* protected by snap_lock */
 };
+
+static json_t *screen_json(const struct vigil_engine *e, int s);
+static json_t *camera_json(const struct vigil_engine *e, int i, int64_t now);
+static int command(void *ctx, const char *name, json_t *args,
+                   json_t **reply);
 
 /* ---- settings ---- */
 
@@ -261,7 +281,8 @@ static enum scene_cam_state effective_state(const struct vigil_engine *e,
         }
         if (c->failed) {
             /* reconnecting after a failure is still the same outage */
-            snprintf(cond, 24, "%s", c->cond[0] ? c->cond : "down");
+            snprintf(cond, 24, "%s",
+                     c->cond[0] && strcmp(c->cond, "?") ? c->cond : "down");
             snprintf(detail, size, "%s", c->st.reason);
             return SCENE_CAM_DOWN;
         }
@@ -296,11 +317,20 @@ static void status_line(const struct vigil_engine *e, char *buf, size_t size)
     }
 }
 
-static void alerts_changed(void *ctx)
+/* Every journal line: refresh the banner, and tell the event stream. */
+static void journal_event(void *ctx, json_t *line)
 {
     struct vigil_engine *e = ctx;
     if (e->render && e->scene) {
         publish_scene(e);
+    }
+    if (e->control) {
+        const char *ev = json_string_value(json_object_get(line, "event"));
+        control_broadcast(e->control,
+                          json_object_get(line, "alert") ? "alert"
+                          : ev                           ? ev
+                                                         : "event",
+                          line);
     }
 }
 
@@ -337,7 +367,10 @@ static void update_cameras(struct vigil_engine *e)
         source_status_get(c->src, &c->st);
         enum scene_cam_state eff =
             effective_state(e, c, now, cond, detail, sizeof(detail));
-        if (strcmp(cond, c->cond)) {
+        /* Report once the camera's state is known (not while it first
+         * connects): a restored alert must neither clear on a guess nor
+         * stay open when the camera comes up healthy. */
+        if (eff != SCENE_CAM_CONNECTING && strcmp(cond, c->cond)) {
             snprintf(c->cond, sizeof(c->cond), "%s", cond);
             alert_bus_condition(e->alerts, i, cond[0] ? cond : NULL, detail,
                                 wall);
@@ -361,6 +394,11 @@ static void update_cameras(struct vigil_engine *e)
         c->eff = eff;
         c->eff_since_ns = now;
         changed = 1;
+        if (e->control) {
+            json_t *ev = camera_json(e, i, now);
+            control_broadcast(e->control, "camera", ev);
+            json_decref(ev);
+        }
     }
     if (changed) {
         publish_scene(e);
@@ -451,8 +489,18 @@ static void sched_update(struct vigil_engine *e)
         down[i] = e->cams[i].eff == SCENE_CAM_DOWN;
     }
     for (int s = 0; s < e->cfg->n_screens; s++) {
+        struct sched_view before = e->views[s];
         sched_eval_overridden(&e->sched[s], s, e->epoch_ms, now, &e->ov,
-                              down, &e->views[s]);
+                              e->cfg->layouts, down, &e->views[s]);
+        const struct sched_view *v = &e->views[s];
+        if (e->control && (v->page != before.page ||
+                           v->layout != before.layout ||
+                           memcmp(v->cams, before.cams,
+                                  sizeof(int) * (size_t)v->n_tiles))) {
+            json_t *ev = screen_json(e, s);
+            control_broadcast(e->control, "page", ev);
+            json_decref(ev);
+        }
         if (e->views[s].next_change_ms < next) {
             next = e->views[s].next_change_ms;
         }
@@ -541,6 +589,55 @@ static json_t *overrides_json(const struct vigil_engine *e)
     return o;
 }
 
+static json_t *screen_json(const struct vigil_engine *e, int s)
+{
+    const struct config *cfg = e->cfg;
+    const struct sched_view *v = &e->views[s];
+    json_t *tiles = json_array();
+    for (int t = 0; t < v->n_tiles; t++) {
+        json_array_append_new(
+            tiles, json_pack("{s:i, s:o}", "tile", t, "camera",
+                             v->cams[t] >= 0
+                                 ? json_string(cfg->cameras[v->cams[t]].id)
+                                 : json_null()));
+    }
+    return json_pack(
+        "{s:s, s:i, s:i, s:o, s:i, s:i, s:o, s:o, s:o, s:b}", "id",
+        cfg->screens[s].id, "width", cfg->screens[s].width, "height",
+        cfg->screens[s].height, "layout",
+        v->layout >= 0 ? json_string(cfg->layouts[v->layout].name)
+                       : json_null(),
+        "page", v->page, "pages", v->n_pages, "page_started",
+        iso_time(v->page_start_ms), "next_change",
+        v->next_change_ms == INT64_MAX ? json_null()
+                                       : iso_time(v->next_change_ms),
+        "tiles", tiles, "fullscreen",
+        s < SCHED_MAX_SCREENS && e->ov.fullscreen[s] >= 0);
+}
+
+static json_t *camera_json(const struct vigil_engine *e, int i, int64_t now)
+{
+    const struct config *cfg = e->cfg;
+    const struct cam_rt *c = &e->cams[i];
+    json_t *age = c->st.last_frame_ns
+                      ? json_integer((now - c->st.last_frame_ns) / VT_MS)
+                      : json_null();
+    json_t *o = json_pack(
+        "{s:s, s:s, s:s, s:s, s:f, s:o, s:I, s:I, s:I, s:I, s:i, s:i, s:s}",
+        "id", cfg->cameras[i].id, "name", cfg->cameras[i].name, "state",
+        eff_name(c->eff), "reason", c->st.reason, "fps", c->st.fps,
+        "last_frame_age_ms", age, "frames", (json_int_t)c->st.frames,
+        "reconnects", (json_int_t)c->st.reconnects, "frames_dropped",
+        (json_int_t)mailbox_drops(c->mb), "decode_errors",
+        (json_int_t)c->st.decode_errors, "width", c->st.width, "height",
+        c->st.height, "codec", c->st.codec);
+    json_object_set_new(o, "condition",
+                        c->cond[0] && strcmp(c->cond, "?")
+                            ? json_string(c->cond)
+                            : json_null());
+    return o;
+}
+
 static json_t *status_json(void *ctx)
 {
     struct vigil_engine *e = ctx;
@@ -548,46 +645,11 @@ static json_t *status_json(void *ctx)
     int64_t now = vt_mono_ns();
     json_t *cams = json_array();
     for (int i = 0; i < e->n_cams; i++) {
-        const struct cam_rt *c = &e->cams[i];
-        json_t *age = c->st.last_frame_ns
-                          ? json_integer((now - c->st.last_frame_ns) / VT_MS)
-                          : json_null();
-        json_array_append_new(
-            cams,
-            json_pack("{s:s, s:s, s:s, s:s, s:f, s:o, s:I, s:I, s:I, s:i, "
-                      "s:i, s:s}",
-                      "id", cfg->cameras[i].id, "name", cfg->cameras[i].name,
-                      "state", eff_name(c->eff), "reason", c->st.reason,
-                      "fps", c->st.fps, "last_frame_age_ms", age, "frames",
-                      (json_int_t)c->st.frames, "reconnects",
-                      (json_int_t)c->st.reconnects, "frames_dropped",
-                      (json_int_t)mailbox_drops(c->mb), "width", c->st.width,
-                      "height", c->st.height, "codec", c->st.codec));
+        json_array_append_new(cams, camera_json(e, i, now));
     }
     json_t *screens = json_array();
     for (int s = 0; s < cfg->n_screens; s++) {
-        const struct sched_view *v = &e->views[s];
-        json_t *tiles = json_array();
-        for (int t = 0; t < v->n_tiles; t++) {
-            json_array_append_new(
-                tiles, json_pack("{s:i, s:o}", "tile", t, "camera",
-                                 v->cams[t] >= 0
-                                     ? json_string(cfg->cameras[v->cams[t]].id)
-                                     : json_null()));
-        }
-        json_array_append_new(
-            screens,
-            json_pack("{s:s, s:i, s:i, s:o, s:i, s:i, s:o, s:o, s:o}", "id",
-                      cfg->screens[s].id, "width", cfg->screens[s].width,
-                      "height", cfg->screens[s].height, "layout",
-                      v->layout >= 0 ? json_string(cfg->layouts[v->layout].name)
-                                     : json_null(),
-                      "page", v->page, "pages", v->n_pages, "page_started",
-                      iso_time(v->page_start_ms), "next_change",
-                      v->next_change_ms == INT64_MAX
-                          ? json_null()
-                          : iso_time(v->next_change_ms),
-                      "tiles", tiles));
+        json_array_append_new(screens, screen_json(e, s));
     }
     json_t *doc = json_pack(
         "{s:s, s:o, s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:I}",
@@ -711,6 +773,200 @@ static int cmd_plan(struct vigil_engine *e, json_t *args, int64_t now,
     return 404;
 }
 
+static bool str_eq(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+/* What a reload cannot change live: cameras (their workers and alert
+ * state), screens (windows), the control address and the alert sinks.
+ * Appends the names of what differs to `changed`. */
+static void immutable_changes(const struct config *a, const struct config *b,
+                              json_t *changed)
+{
+    bool cams = a->n_cameras == b->n_cameras;
+    for (int i = 0; cams && i < a->n_cameras; i++) {
+        const struct cfg_camera *x = &a->cameras[i], *y = &b->cameras[i];
+        cams = str_eq(x->id, y->id) && str_eq(x->url, y->url) &&
+               str_eq(x->sub, y->sub) && str_eq(x->name, y->name) &&
+               x->transport == y->transport;
+    }
+    bool screens = a->n_screens == b->n_screens;
+    for (int i = 0; screens && i < a->n_screens; i++) {
+        screens = str_eq(a->screens[i].id, b->screens[i].id) &&
+                  a->screens[i].width == b->screens[i].width &&
+                  a->screens[i].height == b->screens[i].height &&
+                  a->screens[i].fullscreen == b->screens[i].fullscreen;
+    }
+    if (!cams) {
+        json_array_append_new(changed, json_string("cameras"));
+    }
+    if (!screens) {
+        json_array_append_new(changed, json_string("wall.screens"));
+    }
+    if (!str_eq(a->listen_host, b->listen_host) ||
+        a->listen_port != b->listen_port ||
+        !str_eq(a->token_file, b->token_file)) {
+        json_array_append_new(changed, json_string("control"));
+    }
+    if (!str_eq(a->journal, b->journal) || !str_eq(a->mqtt_url, b->mqtt_url) ||
+        !str_eq(a->mqtt_topic, b->mqtt_topic) ||
+        !str_eq(a->webhook_url, b->webhook_url) ||
+        a->n_exec_argv != b->n_exec_argv || !str_eq(a->wall_name, b->wall_name)) {
+        json_array_append_new(changed, json_string("alerts/wall.name"));
+    }
+}
+
+/* Reload the config file: validated first; on any error the running
+ * config stays and the errors come back with file:line:column. Plans,
+ * layouts, schedule, calendars, fit and labels apply at once; a change to
+ * cameras, screens, control or alert sinks needs a restart (409). */
+static int cmd_reload(struct vigil_engine *e, json_t **reply)
+{
+    if (!e->set.config_path) {
+        *reply = cmd_error("the built-in demo has no file to reload");
+        return 409;
+    }
+    struct cfg_errors errs = { 0 };
+    struct config *c = config_load(e->set.config_path, NULL, layouts_dir(),
+                                   &errs);
+    if (!c) {
+        json_t *list = json_array();
+        for (size_t i = 0; i < errs.n; i++) {
+            json_array_append_new(list, json_string(errs.msgs[i]));
+            VLOG_WARN(e->log, "reload: %s", errs.msgs[i]);
+        }
+        cfg_errors_finish(&errs);
+        *reply = json_pack("{s:s, s:o}", "error",
+                           "the config is invalid; the running one stays",
+                           "errors", list);
+        return 400;
+    }
+    cfg_errors_finish(&errs);
+    json_t *changed = json_array();
+    immutable_changes(e->cfg, c, changed);
+    if (json_array_size(changed)) {
+        config_unref(c);
+        *reply = json_pack("{s:s, s:o}", "error",
+                           "these parts need a restart; the running config "
+                           "stays",
+                           "changed", changed);
+        return 409;
+    }
+    json_decref(changed);
+    config_unref(e->cfg);
+    e->cfg = c;
+    /* indices into the old config's plans and layouts mean nothing now */
+    sched_overrides_init(&e->ov);
+    e->ov.full_layout = config_find_layout(c, "1x1");
+    e->plan = -1;
+    e->sched_plan = -1;
+    json_t *ev = json_pack("{s:s}", "event", "config_reloaded");
+    alert_bus_journal(e->alerts, ev, vt_wall_ms());
+    json_decref(ev);
+    VLOG_INFO(e->log, "config reloaded");
+    sched_update(e);
+    return 200;
+}
+
+/* Go to page N (0-based) of a screen: shift its clock so that page starts
+ * now. */
+static int cmd_goto(struct vigil_engine *e, json_t *args, int64_t now,
+                    json_t **reply)
+{
+    int sc = screen_arg(e, args);
+    json_t *page = json_object_get(args, "page");
+    if (sc == -1 && e->cfg->n_screens == 1) {
+        sc = 0;
+    }
+    if (sc < 0 || sc >= SCHED_MAX_SCREENS || !json_is_integer(page)) {
+        *reply = cmd_error("page needs a screen and a page number");
+        return sc == -2 ? 404 : 400;
+    }
+    const struct sched_screen *ss = &e->sched[sc];
+    int want = (int)json_integer_value(page);
+    if (want < 0 || want >= ss->n_pages) {
+        *reply = cmd_error("no such page");
+        return 400;
+    }
+    /* the offset of page `want` within the cycle, against where the
+     * schedule's own clock (with the current shift) stands */
+    int64_t off = 0;
+    for (int i = 0; i < want; i++) {
+        off += ss->pages[i].dwell_ms;
+    }
+    int64_t base = e->epoch_ms; /* cycle starts at epoch + k*cycle */
+    int64_t into = (now - base) % ss->cycle_ms;
+    e->ov.shift_ms[sc] = off - into;
+    e->ov.shift_until_ms[sc] = until_of(args, now);
+    return 200;
+}
+
+static int cmd_layout(struct vigil_engine *e, json_t *args, int64_t now,
+                      json_t **reply)
+{
+    int sc = screen_arg(e, args);
+    json_t *name = json_object_get(args, "layout");
+    if (sc == -1 && e->cfg->n_screens == 1) {
+        sc = 0;
+    }
+    if (sc < 0 || sc >= SCHED_MAX_SCREENS) {
+        *reply = cmd_error("layout needs a screen");
+        return sc == -2 ? 404 : 400;
+    }
+    if (json_is_null(name) || !name) {
+        e->ov.layout[sc] = -1; /* back to the plan's layout */
+        return 200;
+    }
+    int l = json_is_string(name)
+                ? config_find_layout(e->cfg, json_string_value(name))
+                : -1;
+    if (l < 0) {
+        *reply = cmd_error("unknown layout");
+        return 404;
+    }
+    e->ov.layout[sc] = l;
+    e->ov.layout_until_ms[sc] = until_of(args, now);
+    return 200;
+}
+
+/* Full screen: {screen, tile} shows that tile's camera alone, {screen,
+ * camera} a camera by id; again with the same tile, or tile null, goes
+ * back. */
+static int cmd_fullscreen(struct vigil_engine *e, json_t *args,
+                          json_t **reply)
+{
+    int sc = screen_arg(e, args);
+    if (sc == -1 && e->cfg->n_screens == 1) {
+        sc = 0;
+    }
+    if (sc < 0 || sc >= SCHED_MAX_SCREENS || e->ov.full_layout < 0) {
+        *reply = cmd_error(e->ov.full_layout < 0 ? "no 1x1 layout"
+                                                 : "fullscreen needs a "
+                                                   "screen");
+        return sc == -2 ? 404 : 400;
+    }
+    json_t *tile = json_object_get(args, "tile");
+    json_t *cam = json_object_get(args, "camera");
+    int c = -1;
+    if (json_is_string(cam)) {
+        c = config_find_camera(e->cfg, json_string_value(cam));
+    } else if (json_is_integer(tile) && e->ov.fullscreen[sc] < 0) {
+        int t = (int)json_integer_value(tile);
+        c = t >= 0 && t < e->views[sc].n_tiles ? e->views[sc].cams[t] : -1;
+    } else if (json_is_integer(tile) || json_is_null(tile) ||
+               (!tile && !cam)) {
+        e->ov.fullscreen[sc] = -1; /* toggle back */
+        return 200;
+    }
+    if (c < 0) {
+        *reply = cmd_error("no camera there");
+        return 404;
+    }
+    e->ov.fullscreen[sc] = c;
+    return 200;
+}
+
 static int command(void *ctx, const char *name, json_t *args, json_t **reply)
 {
     struct vigil_engine *e = ctx;
@@ -732,8 +988,18 @@ static int command(void *ctx, const char *name, json_t *args, json_t **reply)
         status = cmd_plan(e, args, now, reply);
     } else if (!strcmp(name, "pin")) {
         status = cmd_pin(e, args, now, reply);
+    } else if (!strcmp(name, "page")) {
+        status = cmd_goto(e, args, now, reply);
+    } else if (!strcmp(name, "layout")) {
+        status = cmd_layout(e, args, now, reply);
+    } else if (!strcmp(name, "fullscreen")) {
+        status = cmd_fullscreen(e, args, reply);
+    } else if (!strcmp(name, "reload")) {
+        return cmd_reload(e, reply);
     } else if (!strcmp(name, "schedule")) {
+        int full = e->ov.full_layout;
         sched_overrides_init(&e->ov); /* drop every override */
+        e->ov.full_layout = full;
     } else if (!strcmp(name, "ack") || !strcmp(name, "close")) {
         const char *id = json_string_value(json_object_get(args, "alert"));
         const char *by = json_string_value(json_object_get(args, "by"));
@@ -777,6 +1043,71 @@ static json_t *query(void *ctx, const char *name, const char *q,
                      int *status)
 {
     struct vigil_engine *e = ctx;
+    const struct config *cfg = e->cfg;
+    *status = 200;
+    if (!strcmp(name, "status")) {
+        return status_json(e);
+    }
+    if (!strcmp(name, "cameras")) {
+        json_t *arr = json_array();
+        int64_t now = vt_mono_ns();
+        for (int i = 0; i < e->n_cams; i++) {
+            json_t *o = camera_json(e, i, now);
+            json_t *groups = json_array();
+            for (int g = 0; g < cfg->cameras[i].n_groups; g++) {
+                json_array_append_new(groups,
+                                      json_string(cfg->cameras[i].groups[g]));
+            }
+            json_object_set_new(o, "groups", groups);
+            json_object_set_new(o, "has_sub",
+                                json_boolean(cfg->cameras[i].sub != NULL));
+            json_array_append_new(arr, o);
+        }
+        return arr;
+    }
+    if (!strcmp(name, "layouts")) {
+        json_t *arr = json_array();
+        for (int i = 0; i < cfg->n_layouts; i++) {
+            const struct layout *l = &cfg->layouts[i];
+            json_t *cells = json_array();
+            for (int k = 0; k < l->n_cells; k++) {
+                json_array_append_new(cells,
+                                      json_pack("[i, i, i, i]", l->cells[k].x,
+                                                l->cells[k].y, l->cells[k].w,
+                                                l->cells[k].h));
+            }
+            json_array_append_new(arr, json_pack("{s:s, s:s, s:i, s:o}",
+                                                 "name", l->name, "grid",
+                                                 "", "tiles", l->n_cells,
+                                                 "cells", cells));
+            char grid[16];
+            snprintf(grid, sizeof(grid), "%dx%d", l->cols, l->rows);
+            json_object_set_new(json_array_get(arr, json_array_size(arr) - 1),
+                                "grid", json_string(grid));
+        }
+        return arr;
+    }
+    if (!strcmp(name, "plans")) {
+        json_t *arr = json_array();
+        for (int p = 0; p < cfg->n_plans; p++) {
+            json_t *screens = json_object();
+            for (int sc = 0; sc < cfg->n_screens; sc++) {
+                struct sched_screen ss;
+                sched_screen_build(cfg, p, sc, &ss);
+                json_object_set_new(screens, cfg->screens[sc].id,
+                                    json_pack("{s:i, s:f}", "pages",
+                                              ss.n_pages, "cycle_s",
+                                              ss.cycle_ms / 1000.0));
+                sched_screen_finish(&ss);
+            }
+            json_array_append_new(
+                arr, json_pack("{s:s, s:f, s:b, s:o}", "name",
+                               cfg->plans[p].name, "dwell_s",
+                               cfg->plans[p].dwell_ms / 1000.0, "running",
+                               p == e->plan, "screens", screens));
+        }
+        return arr;
+    }
     if (!strcmp(name, "alerts")) {
         /* ?since=<RFC 3339 or ms since the epoch>&limit=N */
         const char *since = strstr(q, "since=");
@@ -806,6 +1137,145 @@ static json_t *query(void *ctx, const char *name, const char *q,
     }
     *status = 404;
     return json_pack("{s:s}", "error", "no such route");
+}
+
+/* ---- metrics ---- */
+
+struct text {
+    char *buf;
+    size_t len, cap;
+};
+
+static void add(struct text *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void add(struct text *t, const char *fmt, ...)
+{
+    va_list va;
+    for (;;) {
+        va_start(va, fmt);
+        int n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, va);
+        va_end(va);
+        if ((size_t)n < t->cap - t->len) {
+            t->len += (size_t)n;
+            return;
+        }
+        t->cap = (t->cap + (size_t)n) * 2;
+        t->buf = xrealloc(t->buf, t->cap);
+    }
+}
+
+static void help(struct text *t, const char *name, const char *type,
+                 const char *text)
+{
+    add(t, "# HELP %s %s\n# TYPE %s %s\n", name, text, name, type);
+}
+
+/* Prometheus exposition. Camera ids are restricted to [A-Za-z0-9._-], so
+ * they go into labels unescaped; URLs never appear. */
+static char *metrics_text(void *ctx)
+{
+    struct vigil_engine *e = ctx;
+    const struct config *cfg = e->cfg;
+    struct text t = { xmalloc(8192), 0, 8192 };
+    int64_t now = vt_mono_ns();
+    static const char *const states[] = { "connecting", "live", "stalled",
+                                          "down" };
+#define PER_CAM(name, type, text, fmt, expr)                                  \
+    do {                                                                      \
+        help(&t, name, type, text);                                           \
+        for (int i = 0; i < e->n_cams; i++) {                                 \
+            const struct cam_rt *c = &e->cams[i];                             \
+            (void)c;                                                          \
+            add(&t, "%s{camera=\"%s\"} " fmt "\n", name,                  \
+                cfg->cameras[i].id, expr);                                    \
+        }                                                                     \
+    } while (0)
+    help(&t, "vigil_camera_state", "gauge",
+         "1 for the camera's current state");
+    for (int i = 0; i < e->n_cams; i++) {
+        for (int k = 0; k < 4; k++) {
+            add(&t, "vigil_camera_state{camera=\"%s\",state=\"%s\"} %d\n",
+                cfg->cameras[i].id, states[k], (int)e->cams[i].eff == k);
+        }
+    }
+    PER_CAM("vigil_camera_up", "gauge", "1 when live", "%d",
+            c->eff == SCENE_CAM_LIVE);
+    PER_CAM("vigil_camera_fps_in", "gauge", "frames decoded per second",
+            "%.2f", c->st.fps);
+    PER_CAM("vigil_camera_frames_decoded_total", "counter",
+            "frames decoded", "%llu", (unsigned long long)c->st.frames);
+    PER_CAM("vigil_camera_frames_dropped_total", "counter",
+            "frames replaced before the wall showed them", "%llu",
+            (unsigned long long)mailbox_drops(c->mb));
+    PER_CAM("vigil_camera_bytes_total", "counter",
+            "video bytes received (bitrate: rate() of this)", "%llu",
+            (unsigned long long)c->st.bytes);
+    PER_CAM("vigil_camera_decode_seconds_total", "counter",
+            "time spent decoding", "%.6f", c->st.decode_ns / 1e9);
+    PER_CAM("vigil_camera_decode_errors_total", "counter",
+            "packets that failed to decode", "%llu",
+            (unsigned long long)c->st.decode_errors);
+    PER_CAM("vigil_camera_reconnects_total", "counter", "reconnects",
+            "%llu", (unsigned long long)c->st.reconnects);
+    PER_CAM("vigil_camera_last_frame_age_seconds", "gauge",
+            "since the last decoded frame (-1: never)", "%.3f",
+            c->st.last_frame_ns ? (now - c->st.last_frame_ns) / 1e9 : -1.0);
+#undef PER_CAM
+    help(&t, "vigil_screen_frames_total", "counter", "compositions");
+    help(&t, "vigil_screen_render_seconds_total", "counter",
+         "time spent composing");
+    for (int s = 0; s < cfg->n_screens; s++) {
+        uint64_t frames = 0, ns = 0;
+        render_screen_stats(e->render, s, &frames, &ns);
+        add(&t, "vigil_screen_frames_total{screen=\"%s\"} %llu\n",
+            cfg->screens[s].id, (unsigned long long)frames);
+        add(&t, "vigil_screen_render_seconds_total{screen=\"%s\"} %.6f\n",
+            cfg->screens[s].id, ns / 1e9);
+    }
+    help(&t, "vigil_alerts_open", "gauge", "open alerts by condition");
+    json_t *open = alert_bus_open_json(e->alerts);
+    json_t *by = json_object();
+    size_t k;
+    json_t *a;
+    json_array_foreach(open, k, a)
+    {
+        const char *cond = json_string_value(json_object_get(a, "condition"));
+        json_t *n = json_object_get(by, cond);
+        json_object_set_new(by, cond,
+                            json_integer(n ? json_integer_value(n) + 1 : 1));
+    }
+    const char *key;
+    json_t *val;
+    json_object_foreach(by, key, val)
+    {
+        add(&t, "vigil_alerts_open{condition=\"%s\"} %lld\n", key,
+            (long long)json_integer_value(val));
+    }
+    json_decref(by);
+    json_decref(open);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    help(&t, "process_cpu_seconds_total", "counter", "CPU time");
+    add(&t, "process_cpu_seconds_total %.3f\n",
+        ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+            (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
+    long pages = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        long size;
+        if (fscanf(f, "%ld %ld", &size, &pages) != 2) {
+            pages = 0;
+        }
+        fclose(f);
+    }
+    help(&t, "process_resident_memory_bytes", "gauge", "RSS");
+    add(&t, "process_resident_memory_bytes %lld\n",
+        (long long)pages * sysconf(_SC_PAGESIZE));
+    help(&t, "process_max_resident_memory_bytes", "gauge", "peak RSS");
+    add(&t, "process_max_resident_memory_bytes %lld\n",
+        (long long)ru.ru_maxrss * 1024);
+    return t.buf;
 }
 
 /* ---- snapshots ---- */
@@ -884,6 +1354,90 @@ static void drain_snapshots(struct vigil_engine *e)
     }
 }
 
+/* ---- wall input ---- */
+
+/* Main thread: queue it for the loop. */
+static void input_cb(void *ctx, const struct render_input *in)
+{
+    struct vigil_engine *e = ctx;
+    struct input_cmd *c = xzalloc(sizeof(*c));
+    c->in = *in;
+    snprintf(c->command, sizeof(c->command), "%s", in->command);
+    c->in.command = c->command;
+    pthread_mutex_lock(&e->snap_lock);
+    struct input_cmd **pp = &e->inputs; /* keep key order */
+    while (*pp) {
+        pp = &(*pp)->next;
+    }
+    *pp = c;
+    pthread_mutex_unlock(&e->snap_lock);
+    uv_async_send(&e->doorbell);
+}
+
+/* Loop thread: a key or click becomes the same command the API runs. */
+static void run_input(struct vigil_engine *e, const struct render_input *in)
+{
+    const struct config *cfg = e->cfg;
+    json_t *args = json_pack("{s:s}", "screen", cfg->screens[in->screen].id);
+    json_t *reply = NULL;
+    const char *cmd = in->command;
+    if (!strcmp(cmd, "pause_toggle")) {
+        cmd = e->ov.paused ? "resume" : "pause";
+    } else if (!strcmp(cmd, "fullscreen")) {
+        json_object_set_new(args, "tile", in->tile >= 0
+                                              ? json_integer(in->tile)
+                                              : json_null());
+    } else if (!strcmp(cmd, "plan_index")) {
+        cmd = "plan";
+        json_object_set_new(
+            args, "plan",
+            in->index < cfg->n_plans && e->ov.plan != in->index
+                ? json_string(cfg->plans[in->index].name)
+                : json_null());
+    } else if (!strcmp(cmd, "ack_newest")) {
+        json_t *open = alert_bus_open_json(e->alerts); /* newest first */
+        size_t i;
+        json_t *a;
+        const char *id = NULL;
+        json_array_foreach(open, i, a)
+        {
+            if (!strcmp(json_string_value(json_object_get(a, "state")),
+                        "raised")) {
+                id = json_string_value(json_object_get(a, "alert"));
+                break;
+            }
+        }
+        if (id) {
+            json_object_set_new(args, "alert", json_string(id));
+            json_object_set_new(args, "by", json_string("wall"));
+        }
+        cmd = "ack";
+        int st = id ? command(e, cmd, args, &reply) : 404;
+        (void)st;
+        json_decref(open);
+        json_decref(args);
+        json_decref(reply);
+        return;
+    }
+    command(e, cmd, args, &reply);
+    json_decref(args);
+    json_decref(reply);
+}
+
+static void drain_inputs(struct vigil_engine *e)
+{
+    pthread_mutex_lock(&e->snap_lock);
+    struct input_cmd *list = e->inputs;
+    e->inputs = NULL;
+    pthread_mutex_unlock(&e->snap_lock);
+    while (list) {
+        struct input_cmd *c = list;
+        list = c->next;
+        run_input(e, &c->in);
+        free(c);
+    }
+}
+
 /* ---- loop thread ---- */
 
 static void close_cb(uv_handle_t *h)
@@ -908,6 +1462,7 @@ static void doorbell(uv_async_t *a)
     }
     update_cameras(e);
     drain_snapshots(e);
+    drain_inputs(e);
 }
 
 static void on_signal(uv_signal_t *s, int signum)
@@ -937,6 +1492,71 @@ static void frame_cb(void *ctx)
 {
     struct vigil_engine *e = ctx;
     render_wake(e->render);
+}
+
+/* Read the first line of a token file; NULL (logged) when unreadable or
+ * empty. */
+static char *read_token(const char *path, struct vlog *log)
+{
+    FILE *f = fopen(path, "r");
+    char buf[256] = "";
+    if (!f || !fgets(buf, sizeof(buf), f)) {
+        VLOG_ERR(log, "cannot read control.token_file %s", path);
+        if (f) {
+            fclose(f);
+        }
+        return NULL;
+    }
+    fclose(f);
+    buf[strcspn(buf, "\r\n")] = 0;
+    if (strlen(buf) < 16) {
+        VLOG_ERR(log, "control.token_file %s: the token must be at least "
+                      "16 characters", path);
+        return NULL;
+    }
+    return xstrdup(buf);
+}
+
+static const char *web_dir(void)
+{
+    const char *env = getenv("VIGIL_WEB_DIR");
+    return env && *env ? env : VIGIL_WEB_DIR;
+}
+
+/* Bind the control address; a non-loopback one demands a token. */
+static int start_control(struct vigil_engine *e,
+                         const struct vigil_settings *s)
+{
+    static const struct control_ops ops = { query, snapshot_start, command,
+                                            metrics_text };
+    const struct config *cfg = e->cfg;
+    struct control_params p = { cfg->listen_host, cfg->listen_port, NULL,
+                                web_dir() };
+    char *lhost = NULL, *token = NULL;
+    if (s->listen) {
+        const char *colon = strrchr(s->listen, ':');
+        if (colon) {
+            lhost = xasprintf("%.*s", (int)(colon - s->listen), s->listen);
+            p.host = lhost;
+            p.port = atoi(colon + 1);
+        }
+    }
+    int ret = 0;
+    if (cfg->token_file && !(token = read_token(cfg->token_file, e->log))) {
+        ret = VIGIL_ELISTEN;
+    } else if (!token && !control_is_loopback(p.host)) {
+        VLOG_ERR(e->log, "control.listen %s is not a loopback address: "
+                         "set control.token_file",
+                 p.host);
+        ret = VIGIL_ELISTEN;
+    } else {
+        p.token = token;
+        e->control = control_create(&e->loop, &p, &ops, e);
+        ret = e->control ? 0 : VIGIL_ELISTEN;
+    }
+    free(token);
+    free(lhost);
+    return ret;
 }
 
 /* ---- public API ---- */
@@ -969,6 +1589,7 @@ int vigil_engine_create(struct vigil_engine **out,
     for (int i = 0; i < e->n_cams; i++) {
         e->cams[i].mb = mailbox_create();
         e->cams[i].online = -1;
+        strcpy(e->cams[i].cond, "?");
     }
     /* The plan and its epoch come from the schedule on the loop's first
      * update (sched_update), so a restart resumes on the page the wall
@@ -976,33 +1597,20 @@ int vigil_engine_create(struct vigil_engine **out,
     e->plan = e->rule = -1;
     e->sched_plan = -1;
     sched_overrides_init(&e->ov);
+    e->ov.full_layout = config_find_layout(cfg, "1x1");
     e->sched = xcalloc((size_t)cfg->n_screens, sizeof(*e->sched));
     e->views = xcalloc((size_t)cfg->n_screens, sizeof(*e->views));
     for (int i = 0; i < cfg->n_screens; i++) {
         e->views[i].page = e->views[i].layout = -1;
     }
     ret = VIGIL_EJOURNAL;
-    e->alerts = alert_bus_create(cfg, &e->loop, alerts_changed, e);
+    e->cfg_boot = config_ref(e->cfg);
+    e->alerts = alert_bus_create(e->cfg_boot, &e->loop, journal_event, e);
     if (!e->alerts) {
         goto fail;
     }
-    static const struct control_ops ops = { status_json, snapshot_start,
-                                            command, query };
-    ret = VIGIL_ELISTEN;
-    const char *host = cfg->listen_host;
-    int port = cfg->listen_port;
-    char *lhost = NULL;
-    if (s->listen) {
-        const char *colon = strrchr(s->listen, ':');
-        if (colon) {
-            lhost = xasprintf("%.*s", (int)(colon - s->listen), s->listen);
-            host = lhost;
-            port = atoi(colon + 1);
-        }
-    }
-    e->control = control_create(&e->loop, host, port, &ops, e);
-    free(lhost);
-    if (!e->control) {
+    ret = start_control(e, s);
+    if (ret < 0) {
         goto fail;
     }
     uv_async_init(&e->loop, &e->doorbell, doorbell);
@@ -1035,6 +1643,7 @@ int vigil_engine_run(struct vigil_engine *e)
         .n_mailboxes = e->n_cams,
         .font_path = FONT_PATH,
         .on_snapshot = snapshot_done,
+        .on_input = input_cb,
         .cb_ctx = e,
     };
     e->render = render_create(&rp);
@@ -1111,6 +1720,11 @@ void vigil_engine_destroy(struct vigil_engine **pe)
     e->alerts = NULL;
     uv_run(&e->loop, UV_RUN_DEFAULT);
     uv_loop_close(&e->loop);
+    while (e->inputs) {
+        struct input_cmd *c = e->inputs;
+        e->inputs = c->next;
+        free(c);
+    }
     struct snap_result *r = e->snaps;
     while (r) {
         struct snap_result *n = r->next;
@@ -1132,6 +1746,7 @@ void vigil_engine_destroy(struct vigil_engine **pe)
     free(e->views);
     scene_unref(e->scene);
     config_unref(e->cfg);
+    config_unref(e->cfg_boot);
     pthread_mutex_destroy(&e->snap_lock);
     vlog_destroy(e->log);
     free(e);

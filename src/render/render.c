@@ -47,6 +47,7 @@ struct screen {
     SDL_Texture *target;  /* windowed: composition at configured size */
     SDL_Renderer *r;
     struct cam_tex *tex;  /* per camera */
+    atomic_uint_fast64_t frames, ns; /* compositions and their cost */
 };
 
 struct held {
@@ -74,6 +75,7 @@ struct render {
     int n_cams;
     struct scene *scene;  /* drawn scene, main thread only */
     TTF_Font *fonts[FONT_MAX + 1];
+    bool help;            /* H: the key help overlay */
 
     pthread_mutex_t lock;
     /* protected by lock */
@@ -263,6 +265,16 @@ void render_request_snapshot(struct render *r, int screen, uint64_t id)
     render_wake(r);
 }
 
+void render_screen_stats(struct render *r, int screen, uint64_t *frames,
+                         uint64_t *ns)
+{
+    *frames = *ns = 0;
+    if (r && screen >= 0 && screen < r->n_screens) {
+        *frames = atomic_load(&r->screens[screen].frames);
+        *ns = atomic_load(&r->screens[screen].ns);
+    }
+}
+
 uint64_t render_frames_composed(struct render *r)
 {
     return atomic_load(&r->composed);
@@ -447,6 +459,29 @@ static void draw_overlays(struct render *r, struct screen *s)
             SDL_DestroyTexture(t);
         }
     }
+    if (r->help) {
+        static const char *const lines[] = {
+            "Right / Left   next / previous page",
+            "Space          pause / resume the patrol",
+            "1-9            tile N full screen (again or Esc: back)",
+            "click          a tile full screen (click again: back)",
+            "F1-F12         switch to plan 1-12 (again: the schedule)",
+            "A              acknowledge the newest alert",
+            "H              this help          Q  quit",
+        };
+        int y = s->h / 4;
+        for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+            SDL_Texture *t = text_texture(r, s->r, fsize + 4, lines[i],
+                                          (SDL_Color){ 255, 255, 255, 255 });
+            draw_boxed(s->r, t, s->w / 4, y, 0, (SDL_Color){ 0, 0, 0, 210 });
+            if (t) {
+                int th;
+                SDL_QueryTexture(t, NULL, NULL, NULL, &th);
+                y += th + 6;
+                SDL_DestroyTexture(t);
+            }
+        }
+    }
     if (sc->status_line[0]) {
         SDL_Texture *t = text_texture(r, s->r, fsize, sc->status_line,
                                       (SDL_Color){ 255, 220, 60, 255 });
@@ -554,16 +589,85 @@ static int any_overlay(struct render *r)
     return 0;
 }
 
+static int screen_of_window(struct render *r, Uint32 id)
+{
+    for (int i = 0; i < r->n_screens; i++) {
+        if (r->screens[i].win && SDL_GetWindowID(r->screens[i].win) == id) {
+            return i;
+        }
+    }
+    return 0;
+}
+
+static void input(struct render *r, const char *cmd, int screen, int tile,
+                  int index)
+{
+    struct render_input in = { cmd, screen, tile, index };
+    if (r->p.on_input) {
+        r->p.on_input(r->p.cb_ctx, &in);
+    }
+}
+
+/* The tile under a click, in the screen's composition coordinates (SDL
+ * maps window coordinates through the logical size). */
+static int tile_at(struct render *r, int si, int x, int y)
+{
+    const struct scene_screen *ss = &r->scene->screens[si];
+    if (ss->layout < 0) {
+        return -1;
+    }
+    const struct layout *l = &r->scene->cfg->layouts[ss->layout];
+    for (int t = 0; t < ss->n_tiles && t < l->n_cells; t++) {
+        struct layout_rect rc = layout_tile_rect(l, t, r->screens[si].w,
+                                                 r->screens[si].h);
+        if (x >= rc.x && x < rc.x + rc.w && y >= rc.y && y < rc.y + rc.h) {
+            return t;
+        }
+    }
+    return -1;
+}
+
+static void key(struct render *r, const SDL_KeyboardEvent *k)
+{
+    int si = screen_of_window(r, k->windowID);
+    SDL_Keycode sym = k->keysym.sym;
+    if (sym == SDLK_q) {
+        atomic_store(&r->quit, true);
+    } else if (sym == SDLK_RIGHT) {
+        input(r, "next", si, 0, 0);
+    } else if (sym == SDLK_LEFT) {
+        input(r, "prev", si, 0, 0);
+    } else if (sym == SDLK_SPACE) {
+        input(r, "pause_toggle", si, 0, 0);
+    } else if (sym >= SDLK_1 && sym <= SDLK_9) {
+        input(r, "fullscreen", si, (int)(sym - SDLK_1), 0);
+    } else if (sym == SDLK_ESCAPE) {
+        input(r, "fullscreen", si, -1, 0);
+    } else if (sym >= SDLK_F1 && sym <= SDLK_F12) {
+        input(r, "plan_index", si, 0, (int)(sym - SDLK_F1));
+    } else if (sym == SDLK_a) {
+        input(r, "ack_newest", si, 0, 0);
+    } else if (sym == SDLK_h) {
+        r->help = !r->help;
+        render_wake(r);
+    }
+}
+
 static void handle_event(struct render *r, const SDL_Event *ev)
 {
     if (ev->type == SDL_QUIT) {
         atomic_store(&r->quit, true);
     } else if (ev->type == r->wake_event) {
         atomic_store(&r->wake_pending, false);
-    } else if (ev->type == SDL_KEYDOWN && (ev->key.keysym.sym == SDLK_q ||
-                                           ev->key.keysym.sym ==
-                                               SDLK_ESCAPE)) {
-        atomic_store(&r->quit, true);
+    } else if (ev->type == SDL_KEYDOWN && !ev->key.repeat) {
+        key(r, &ev->key);
+    } else if (ev->type == SDL_MOUSEBUTTONDOWN &&
+               ev->button.button == SDL_BUTTON_LEFT) {
+        int si = screen_of_window(r, ev->button.windowID);
+        int t = tile_at(r, si, ev->button.x, ev->button.y);
+        if (t >= 0) {
+            input(r, "fullscreen", si, t, 0);
+        }
     } else if (ev->type == SDL_WINDOWEVENT &&
                ev->window.event == SDL_WINDOWEVENT_CLOSE) {
         atomic_store(&r->quit, true);
@@ -604,7 +708,11 @@ int render_run(struct render *r)
         /* Frame cap: on software canvases there is no vsync to pace us. */
         if (dirty && (now - last_compose >= HEADLESS_FRAME_NS || n_reqs)) {
             for (int si = 0; si < r->n_screens; si++) {
+                int64_t t0 = vt_mono_ns();
                 compose(r, si, now);
+                atomic_fetch_add(&r->screens[si].frames, 1);
+                atomic_fetch_add(&r->screens[si].ns,
+                                 (uint64_t)(vt_mono_ns() - t0));
             }
             atomic_fetch_add(&r->composed, 1);
             last_compose = now;

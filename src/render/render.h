@@ -29,6 +29,18 @@ struct render;
 typedef void (*render_snapshot_fn)(void *ctx, uint64_t id, uint8_t *rgb,
                                    int w, int h);
 
+/* An operator's key or click on a wall window, as a core command:
+ * "next", "prev", "pause_toggle", "fullscreen" (tile, -1 to leave),
+ * "plan_index" (index), "ack_newest". Called on the main thread. */
+struct render_input {
+    const char *command;
+    int screen;
+    int tile;
+    int index;
+};
+
+typedef void (*render_input_fn)(void *ctx, const struct render_input *in);
+
 struct render_params {
     int headless;
     struct scene *scene;        /* initial scene; the renderer takes a ref */
@@ -36,6 +48,7 @@ struct render_params {
     int n_mailboxes;
     const char *font_path;      /* TTF for labels */
     render_snapshot_fn on_snapshot;
+    render_input_fn on_input;   /* may be NULL */
     void *cb_ctx;
 };
 
@@ -53,7 +66,10 @@ void render_set_scene(struct render *r, struct scene *sc);
  * through on_snapshot with the same id. */
 void render_request_snapshot(struct render *r, int screen, uint64_t id);
 
-/* Frames composed per screen since start (for status and metrics). */
+/* Compositions since start (for status and metrics). */
 uint64_t render_frames_composed(struct render *r);
+/* Per screen: compositions and the time they took. Any thread. */
+void render_screen_stats(struct render *r, int screen, uint64_t *frames,
+                         uint64_t *ns);
 
 #endif

@@ -198,7 +198,11 @@ void sched_overrides_init(struct sched_overrides *ov)
     ov->plan_until_ms = ov->pause_until_ms = INT64_MAX;
     for (int i = 0; i < SCHED_MAX_SCREENS; i++) {
         ov->shift_until_ms[i] = INT64_MAX;
+        ov->layout[i] = -1;
+        ov->layout_until_ms[i] = INT64_MAX;
+        ov->fullscreen[i] = -1;
     }
+    ov->full_layout = -1;
 }
 
 int64_t sched_overrides_next_expiry(const struct sched_overrides *ov)
@@ -213,6 +217,9 @@ int64_t sched_overrides_next_expiry(const struct sched_overrides *ov)
     for (int i = 0; i < SCHED_MAX_SCREENS; i++) {
         if (ov->shift_ms[i] && ov->shift_until_ms[i] < t) {
             t = ov->shift_until_ms[i];
+        }
+        if (ov->layout[i] >= 0 && ov->layout_until_ms[i] < t) {
+            t = ov->layout_until_ms[i];
         }
     }
     for (int i = 0; i < ov->n_pins; i++) {
@@ -242,6 +249,11 @@ int sched_overrides_expire(struct sched_overrides *ov, int64_t now_ms)
             ov->shift_until_ms[i] = INT64_MAX;
             n++;
         }
+        if (ov->layout[i] >= 0 && ov->layout_until_ms[i] <= now_ms) {
+            ov->layout[i] = -1;
+            ov->layout_until_ms[i] = INT64_MAX;
+            n++;
+        }
     }
     int k = 0;
     for (int i = 0; i < ov->n_pins; i++) {
@@ -258,6 +270,7 @@ int sched_overrides_expire(struct sched_overrides *ov, int64_t now_ms)
 void sched_eval_overridden(const struct sched_screen *s, int screen,
                            int64_t epoch_ms, int64_t now_ms,
                            const struct sched_overrides *ov,
+                           const struct layout *layouts,
                            const bool *cam_down, struct sched_view *out)
 {
     int64_t t = ov->paused ? ov->paused_at_ms : now_ms;
@@ -273,6 +286,25 @@ void sched_eval_overridden(const struct sched_screen *s, int screen,
         if (p->screen == screen && p->tile >= 0 && p->tile < out->n_tiles) {
             out->cams[p->tile] = p->camera;
         }
+    }
+    if (screen < 0 || screen >= SCHED_MAX_SCREENS || out->page < 0) {
+        return;
+    }
+    if (ov->layout[screen] >= 0 && layouts) {
+        /* same cameras, in order, in the operator's layout */
+        int n = layouts[ov->layout[screen]].n_cells;
+        n = n > SCHED_MAX_TILES ? SCHED_MAX_TILES : n;
+        for (int t = out->n_tiles; t < n; t++) {
+            out->cams[t] = -1;
+        }
+        out->layout = ov->layout[screen];
+        out->n_tiles = n;
+    }
+    if (ov->fullscreen[screen] >= 0 && ov->full_layout >= 0) {
+        out->layout = ov->full_layout;
+        out->cams[0] = ov->fullscreen[screen];
+        out->n_tiles = 1;
+        out->next_change_ms = INT64_MAX; /* stays until the operator ends it */
     }
 }
 

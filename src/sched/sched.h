@@ -96,6 +96,13 @@ struct sched_overrides {
     int64_t shift_until_ms[SCHED_MAX_SCREENS];
     int n_pins;
     struct sched_pin pins[SCHED_MAX_PINS];
+    /* a screen's layout replaced (index, -1: none); its cameras keep
+     * their order and fill the new tiles */
+    int layout[SCHED_MAX_SCREENS];
+    int64_t layout_until_ms[SCHED_MAX_SCREENS];
+    /* one camera full screen (camera index, -1: none) in full_layout */
+    int fullscreen[SCHED_MAX_SCREENS];
+    int full_layout;          /* the 1x1 layout's index */
 };
 
 void sched_overrides_init(struct sched_overrides *ov);
@@ -109,11 +116,14 @@ int sched_overrides_expire(struct sched_overrides *ov, int64_t now_ms);
 /*
  * sched_eval with overrides: evaluate at the pause instant when paused
  * (and report no page change until the pause ends), with the page shift
- * applied, then put pinned cameras into their tiles.
+ * applied, put pinned cameras into their tiles, then apply a replaced
+ * layout (layouts: the config's, for their tile counts) and a full-screen
+ * camera.
  */
 void sched_eval_overridden(const struct sched_screen *s, int screen,
                            int64_t epoch_ms, int64_t now_ms,
                            const struct sched_overrides *ov,
+                           const struct layout *layouts,
                            const bool *cam_down, struct sched_view *out);
 
 /* Shift that moves the view at now to the start of the next (dir > 0) or

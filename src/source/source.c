@@ -49,6 +49,7 @@ struct source {
     pthread_cond_t cond;
     struct source_status st; /* protected by lock */
 
+    unsigned long dec_errors_seen; /* decoder_errors() already counted */
     struct backoff backoff;
     struct vlog_ratelimit errlog;
     /* fps window, worker-only */
@@ -260,8 +261,9 @@ static int open_session(struct source *s, struct session *ss, char *why,
     return 0;
 }
 
-static void close_session(struct session *ss)
+static void close_session(struct source *s, struct session *ss)
 {
+    s->dec_errors_seen = 0;
     av_packet_free(&ss->pkt);
     decoder_destroy(ss->dec);
     avformat_close_input(&ss->fmt);
@@ -340,11 +342,13 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
         pthread_mutex_lock(&s->lock);
         s->st.packets++;
         s->st.session_packets++;
+        s->st.bytes += (uint64_t)ss->pkt->size;
         pthread_mutex_unlock(&s->lock);
         if (pace(s, ss, ss->pkt)) {
             av_packet_unref(ss->pkt);
             break;
         }
+        int64_t t0 = vt_mono_ns();
         ret = decoder_send(ss->dec, ss->pkt);
         av_packet_unref(ss->pkt);
         if (ret < 0) {
@@ -360,12 +364,15 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
                 s->p.on_frame(s->p.cb_ctx);
             }
         }
+        pthread_mutex_lock(&s->lock);
+        s->st.decode_ns += (uint64_t)(vt_mono_ns() - t0);
         if (ret != -EAGAIN && ret != AVERROR_EOF && ret < 0) {
             /* A broken frame is skipped, not a reason to reconnect. */
-            pthread_mutex_lock(&s->lock);
             s->st.decode_errors++;
-            pthread_mutex_unlock(&s->lock);
         }
+        s->st.decode_errors += decoder_errors(ss->dec) - s->dec_errors_seen;
+        s->dec_errors_seen = decoder_errors(ss->dec);
+        pthread_mutex_unlock(&s->lock);
     }
     return 0;
 }
@@ -384,7 +391,7 @@ static void *worker(void *arg)
             VLOG_DEBUG(s->log, "connected");
             stream_loop(s, &ss, why, sizeof(why), &err);
         }
-        close_session(&ss);
+        close_session(s, &ss);
         if (atomic_load(&s->stop)) {
             break;
         }

@@ -372,36 +372,48 @@ static void overrides(void)
     sched_overrides_init(&ov);
     struct sched_view v;
     int64_t t = 990000; /* page 0 starts here (epoch 0, 30 s cycle) */
-    sched_eval_overridden(&ss, 0, 0, t + 2000, &ov, NULL, &v);
+    sched_eval_overridden(&ss, 0, 0, t + 2000, &ov, c->layouts, NULL, &v);
     CHECK_INT(v.page, 0);
     /* next page: the view jumps to page 1 at once and page 1 lasts a full
      * dwell from now */
     ov.shift_ms[0] += sched_page_step(&ss, &v, t + 2000, +1);
-    sched_eval_overridden(&ss, 0, 0, t + 2000, &ov, NULL, &v);
+    sched_eval_overridden(&ss, 0, 0, t + 2000, &ov, c->layouts, NULL, &v);
     CHECK_INT(v.page, 1);
     CHECK_INT(v.page_start_ms, t + 2000);
     CHECK_INT(v.next_change_ms, t + 12000);
     /* previous page: back to page 0 */
     ov.shift_ms[0] += sched_page_step(&ss, &v, t + 3000, -1);
-    sched_eval_overridden(&ss, 0, 0, t + 3000, &ov, NULL, &v);
+    sched_eval_overridden(&ss, 0, 0, t + 3000, &ov, c->layouts, NULL, &v);
     CHECK_INT(v.page, 0);
     /* pause: the page stands still past its end, then resumes */
     ov.paused = true;
     ov.paused_at_ms = t + 3000;
     ov.pause_until_ms = t + 60000;
-    sched_eval_overridden(&ss, 0, 0, t + 50000, &ov, NULL, &v);
+    sched_eval_overridden(&ss, 0, 0, t + 50000, &ov, c->layouts, NULL, &v);
     CHECK_INT(v.page, 0);
     CHECK(v.next_change_ms == INT64_MAX);
     CHECK_INT(sched_overrides_next_expiry(&ov), t + 60000);
     /* pin camera c into tile 0 for 5 s */
     ov.pins[ov.n_pins++] = (struct sched_pin){ 0, 0, 2, t + 55000 };
-    sched_eval_overridden(&ss, 0, 0, t + 50000, &ov, NULL, &v);
+    sched_eval_overridden(&ss, 0, 0, t + 50000, &ov, c->layouts, NULL, &v);
     CHECK_INT(v.cams[0], 2);
     CHECK_INT(sched_overrides_next_expiry(&ov), t + 55000);
     CHECK_INT(sched_overrides_expire(&ov, t + 55000), 1);
     CHECK_INT(ov.n_pins, 0);
     CHECK_INT(sched_overrides_expire(&ov, t + 60000), 1);
     CHECK(!ov.paused);
+    /* a camera full screen, then the screen in another layout */
+    ov.full_layout = config_find_layout(c, "1x1");
+    ov.fullscreen[0] = 1;
+    sched_eval_overridden(&ss, 0, 0, t + 61000, &ov, c->layouts, NULL, &v);
+    CHECK_INT(v.layout, ov.full_layout);
+    CHECK_INT(v.n_tiles, 1);
+    CHECK_INT(v.cams[0], 1);
+    ov.fullscreen[0] = -1;
+    ov.layout[0] = config_find_layout(c, "2x2");
+    sched_eval_overridden(&ss, 0, 0, t + 61000, &ov, c->layouts, NULL, &v);
+    CHECK_INT(v.n_tiles, 4);
+    CHECK_INT(v.cams[1], -1);
     sched_screen_finish(&ss);
     config_unref(c);
 }
