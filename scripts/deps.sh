@@ -16,11 +16,18 @@ test_pkgs=(
     python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-rtsp-server-1.0
     gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
     gstreamer1.0-plugins-bad python3-pil mosquitto mosquitto-clients
+    chromium
 )
 
 want=("${build_pkgs[@]}")
 if [ "${1:-build}" = test ]; then
     want+=("${test_pkgs[@]}")
+fi
+
+# Node.js (for the browser test) may come from another source than
+# Debian's archive; install Debian's only when there is none at all.
+if [ "${1:-build}" = test ] && ! command -v npm >/dev/null 2>&1; then
+    want+=(nodejs npm)
 fi
 
 missing=()

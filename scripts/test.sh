@@ -8,6 +8,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh test
+# playwright-core (npm) drives Debian's chromium in the console test
+if [ ! -d tests/browser/node_modules/playwright-core ]; then
+    npm ci --prefix tests/browser --no-audit --no-fund
+fi
 
 if [ -f build/build.ninja ]; then
     meson configure build -Dintegration_tests=true

@@ -87,8 +87,8 @@ def make_clip(name, colour, codec="h264", size="320x240", fps=15,
     """Encode a short looping clip once: flat colour, the camera's name
     and a frame counter. Returns the path."""
     os.makedirs(CLIPS_DIR, exist_ok=True)
-    path = os.path.join(CLIPS_DIR, "%s-%s-%d.%s.mkv" % (name, size, fps,
-                                                         codec))
+    path = os.path.join(CLIPS_DIR, "%s-%s-%s-%d-%d.%s.mkv"
+                        % (name, colour, size, fps, seconds, codec))
     if os.path.exists(path):
         return path
     r, g, b = COLOURS[colour]

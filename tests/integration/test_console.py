@@ -1,0 +1,63 @@
+#!/usr/bin/python3
+"""The web console end to end in Debian's headless chromium: the page
+loads and lists the cameras, "Page >" changes the wall (seen in a
+snapshot), and "Ack" acknowledges an alert (seen in the journal)."""
+import json
+import os
+import subprocess
+
+from harness import (HERE, RtspServer, Vigil, centre_colour, check, finish,
+                     free_port, log, make_clip, tile_rects, wait_for,
+                     which_colour)
+
+CAMS = ["red", "green", "blue", "yellow", "magenta", "cyan"]
+srv = RtspServer({c: make_clip(c, c) for c in CAMS})
+cams = "".join("  - {id: %s, url: '%s', groups: [all]}\n" % (c, srv.url(c))
+               for c in CAMS)
+wall = Vigil("""
+wall:
+  screens: [{id: main, size: 640x360}]
+alerts: {journal: '@JOURNAL@'}
+cameras:
+%s  - {id: dead, url: 'rtsp://127.0.0.1:%d/none'}
+plans:
+  p:
+    dwell: 1h
+    screens:
+      main: [{layout: 2x2, cameras: 'group:all'}]
+""" % (cams, free_port()))
+check(wait_for(lambda: sum(c["state"] == "live"
+                           for c in wall.status()["cameras"]) == 6, 15,
+               "live"), "six cameras live, one dead")
+wait_for(lambda: wall.status()["alerts"], 10, "an alert")
+
+browser_dir = os.path.join(HERE, "..", "browser")
+shot = os.path.join(wall.dir, "console.png")
+out = subprocess.run(["node", os.path.join(browser_dir, "console.mjs"),
+                      "http://127.0.0.1:%d/" % wall.port, shot],
+                     capture_output=True, text=True, timeout=120)
+log("browser: %s %s" % (out.stdout.strip(), out.stderr.strip()[-500:]))
+seen = json.loads(out.stdout.strip().splitlines()[-1]) if out.stdout else {}
+check("error" not in seen, "no browser error: %s" % seen.get("error"))
+check(seen.get("cameras") == CAMS + ["dead"],
+      "the console lists every camera: %s" % seen.get("cameras"))
+check(seen.get("live") == 6, "six shown live")
+check(seen.get("page_before") != seen.get("page_after"),
+      "Page > moved the wall from page %s to %s"
+      % (seen.get("page_before"), seen.get("page_after")))
+after = seen.get("page_after", -1)
+check("page %d of 2" % (after + 1) in (seen.get("caption") or ""),
+      "the caption followed the event stream: %s" % seen.get("caption"))
+img = wall.snapshot()
+got = [which_colour(centre_colour(img, r)) for r in tile_rects((2, 2), 640,
+                                                              360)]
+want = [CAMS[:4], CAMS[4:] + [None, None]][after] if after in (0, 1) else []
+check(got == want, "the wall's snapshot shows page %d: %s" % (after + 1,
+                                                             got))
+acked = [e for e in wall.journal_events()
+         if e.get("event") == "acknowledged"]
+check(seen.get("ack_shown") and acked and acked[0]["alert"] ==
+      seen.get("acked") and acked[0]["by"] == "console",
+      "Ack in the console acknowledged %s in the journal" % seen.get("acked"))
+check(os.path.getsize(shot) > 10000, "screenshot taken (%s)" % shot)
+finish(wall, srv)
