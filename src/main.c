@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/ctl.h"
 #include "vigil/vigil.h"
 
 /* --check prints each problem as a bare "file:line:column: message" line,
@@ -32,6 +33,7 @@ static void usage(FILE *f)
           "       vigil --check CONFIG\n"
           "       vigil plan CONFIG --at 'YYYY-MM-DD HH:MM'\n"
           "       vigil plan CONFIG --from 'YYYY-MM-DD HH:MM' --to '...'\n"
+          "       vigil ctl [--url URL] [--token-file F] COMMAND ...\n"
           "\n"
           "  CONFIG            wall configuration (YAML); none: the demo wall\n"
           "  --check CONFIG    validate CONFIG, print every error, exit 1 if "
@@ -76,6 +78,9 @@ int main(int argc, char **argv)
     const char *check = NULL;
     if (argc > 1 && !strcmp(argv[1], "plan")) {
         return plan_main(argc, argv, &s);
+    }
+    if (argc > 1 && !strcmp(argv[1], "ctl")) {
+        return cli_ctl_main(argc - 1, argv + 1);
     }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];

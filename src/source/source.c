@@ -297,7 +297,6 @@ static void frame_done(struct source *s, int w, int h)
     if (!s->fps_window_start) {
         s->fps_window_start = now;
     }
-    s->fps_count++;
     int first;
     pthread_mutex_lock(&s->lock);
     first = s->st.state != SOURCE_LIVE;
@@ -306,11 +305,13 @@ static void frame_done(struct source *s, int w, int h)
     s->st.session_frames++;
     s->st.width = w;
     s->st.height = h;
+    /* frames that arrived in the window before this one, over its length */
     if (now - s->fps_window_start >= VT_S) {
         s->st.fps = s->fps_count * (double)VT_S / (now - s->fps_window_start);
         s->fps_window_start = now;
         s->fps_count = 0;
     }
+    s->fps_count++;
     pthread_mutex_unlock(&s->lock);
     if (first) {
         set_state(s, SOURCE_LIVE, "live", 0);

@@ -211,6 +211,23 @@ actions = [d["action"] for n, d in events if n == "override"]
 check(actions[:4] == ["page", "prev", "next", "page"],
       "overrides streamed in order: %s" % actions[:6])
 
+# ---- the CLI drives the same API ----
+ctl = [VIGIL, "ctl", "--url", "http://127.0.0.1:%d" % wall.port]
+r = subprocess.run(ctl + ["status"], capture_output=True, text=True)
+check(r.returncode == 0 and "camera red" in r.stdout and "plan p" in r.stdout,
+      "vigil ctl status")
+before = page()
+r = subprocess.run(ctl + ["next", "main"], capture_output=True, text=True)
+check(r.returncode == 0 and page() != before, "vigil ctl next")
+r = subprocess.run(ctl + ["plan", "nope"], capture_output=True, text=True)
+check(r.returncode == 1 and "unknown plan" in r.stderr,
+      "vigil ctl plan nope: exit 1 with the error")
+for args in (["pause", "30"], ["resume"], ["pin", "main", "0", "red", "5"],
+             ["layout", "main", "1x1"], ["layout", "main", "-"],
+             ["schedule"], ["reload"]):
+    r = subprocess.run(ctl + args, capture_output=True, text=True)
+    check(r.returncode == 0, "vigil ctl %s" % " ".join(args))
+
 # ---- secrets ----
 everything = [wall.get(p)[2].decode() for p in
               ("/api/status", "/api/cameras", "/metrics",
