@@ -55,6 +55,9 @@
 #define FONT_PATH "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 /* How often camera health is looked at: the stall-detection granularity. */
 #define HEALTH_PERIOD_MS 25
+/* Cameras of the next page start decoding this long before it shows, so
+ * the first frame after the switch is already live. */
+#define PREROLL_MS 1000
 
 struct cam_rt {
     struct source *src;
@@ -64,6 +67,7 @@ struct cam_rt {
     enum scene_cam_state eff;
     int64_t eff_since_ns;
     int failed;          /* down since the last time it was live */
+    bool decode;         /* asked to decode (on screen or pre-rolling) */
     char cond[24];       /* alert condition reported, "" when healthy,
                           * "?" before the first report */
     int online;          /* reported to the sinks: -1 unknown, 0, 1 */
@@ -243,10 +247,13 @@ static enum scene_cam_state effective_state(const struct vigil_engine *e,
     case SOURCE_LIVE:
         c->failed = 0;
         sample_errors(c, now);
-        if (now - c->st.last_frame_ns > budget) {
+        /* a hidden camera is watched by its packets, a shown one by its
+         * pictures */
+        if (now - (c->st.decoding ? c->st.last_frame_ns
+                                  : c->st.last_packet_ns) > budget) {
             strcpy(cond, "stalled");
-            snprintf(detail, size, "no decoded frame for %.1f s",
-                     budget / 1e9);
+            snprintf(detail, size, "no %s for %.1f s",
+                     c->st.decoding ? "decoded frame" : "data", budget / 1e9);
             return SCENE_CAM_STALLED;
         }
         if (c->err_sustained) {
@@ -462,6 +469,68 @@ static void switch_plan(struct vigil_engine *e, int plan, int rule,
     }
 }
 
+/* Mark the cameras on screen at instant t (views as sched_update would
+ * compute them then) in `want`. */
+static void mark_views_at(struct vigil_engine *e, int64_t t, bool *want)
+{
+    const struct config *cfg = e->cfg;
+    bool plan_change = e->ov.plan < 0 && t >= e->sched_next_ms;
+    int plan = plan_change ? schedule_plan_at(cfg, t, NULL) : e->plan;
+    int64_t epoch = plan_change ? t : e->epoch_ms;
+    for (int s = 0; s < cfg->n_screens; s++) {
+        struct sched_screen tmp;
+        const struct sched_screen *ss = &e->sched[s];
+        if (plan_change) {
+            sched_screen_build(cfg, plan, s, &tmp);
+            ss = &tmp;
+        }
+        struct sched_view v;
+        sched_eval_overridden(ss, s, epoch, t, &e->ov, cfg->layouts, NULL,
+                              &v);
+        for (int k = 0; k < v.n_tiles; k++) {
+            if (v.cams[k] >= 0) {
+                want[v.cams[k]] = true;
+            }
+        }
+        if (plan_change) {
+            sched_screen_finish(&tmp);
+        }
+    }
+}
+
+/* Decode only what is on screen or about to be: the current views, and
+ * within PREROLL_MS of the next change, the views after it. Returns the
+ * instant pre-roll must start (INT64_MAX: none pending). */
+static int64_t apply_visibility(struct vigil_engine *e, int64_t now,
+                                int64_t next)
+{
+    bool *want = xcalloc((size_t)e->n_cams + 1, sizeof(bool));
+    for (int s = 0; s < e->cfg->n_screens; s++) {
+        const struct sched_view *v = &e->views[s];
+        for (int k = 0; k < v->n_tiles; k++) {
+            if (v->cams[k] >= 0) {
+                want[v->cams[k]] = true;
+            }
+        }
+    }
+    int64_t preroll_at = INT64_MAX;
+    if (next != INT64_MAX) {
+        if (next - now <= PREROLL_MS) {
+            mark_views_at(e, next, want);
+        } else {
+            preroll_at = next - PREROLL_MS;
+        }
+    }
+    for (int i = 0; i < e->n_cams; i++) {
+        if (want[i] != e->cams[i].decode && e->cams[i].src) {
+            e->cams[i].decode = want[i];
+            source_set_decode(e->cams[i].src, want[i]);
+        }
+    }
+    free(want);
+    return preroll_at;
+}
+
 static void sched_update(struct vigil_engine *e)
 {
     int64_t now = vt_wall_ms();
@@ -507,6 +576,10 @@ static void sched_update(struct vigil_engine *e)
     }
     free(down);
     publish_scene(e);
+    int64_t preroll_at = apply_visibility(e, now, next);
+    if (preroll_at < next) {
+        next = preroll_at;
+    }
     if (next != INT64_MAX) {
         /* Re-evaluate exactly at the boundary (from the wall clock, so a
          * late timer never stretches a page). */
@@ -631,6 +704,9 @@ static json_t *camera_json(const struct vigil_engine *e, int i, int64_t now)
         (json_int_t)mailbox_drops(c->mb), "decode_errors",
         (json_int_t)c->st.decode_errors, "width", c->st.width, "height",
         c->st.height, "codec", c->st.codec);
+    json_object_set_new(o, "decoding", json_boolean(c->st.decoding));
+    json_object_set_new(o, "gop_cache_bytes",
+                        json_integer((json_int_t)c->st.gop_cache_bytes));
     json_object_set_new(o, "condition",
                         c->cond[0] && strcmp(c->cond, "?")
                             ? json_string(c->cond)

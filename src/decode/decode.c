@@ -157,6 +157,11 @@ int decoder_receive(struct decoder *d, AVFrame **out)
     return ret;
 }
 
+void decoder_flush(struct decoder *d)
+{
+    avcodec_flush_buffers(d->avctx);
+}
+
 unsigned long decoder_errors(const struct decoder *d)
 {
     return d->errors;

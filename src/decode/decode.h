@@ -30,6 +30,9 @@ int decoder_send(struct decoder *d, const struct AVPacket *pkt);
  * the decoder needs more input, or a negative error. */
 int decoder_receive(struct decoder *d, struct AVFrame **out);
 
+/* Forget buffered state (the next packet will be a keyframe). */
+void decoder_flush(struct decoder *d);
+
 /* Packets the decoder rejected as corrupt. */
 unsigned long decoder_errors(const struct decoder *d);
 

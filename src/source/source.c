@@ -33,8 +33,12 @@
 #include "util/time.h"
 #include "util/url.h"
 
+#define GOP_MAX_PACKETS 600
+#define GOP_MAX_BYTES (16u << 20)
+
 struct source {
     struct source_params p;
+    atomic_bool want_decode;
     char *url;
     char *name;
     struct vlog *log;
@@ -157,6 +161,13 @@ struct session {
     AVFormatContext *fmt;
     struct decoder *dec;
     AVPacket *pkt;
+    /* GOP cache: references to the packets since the last keyframe */
+    AVPacket *gop[GOP_MAX_PACKETS];
+    int n_gop;
+    size_t gop_bytes;
+    bool gop_valid;     /* starts at a keyframe and nothing was dropped */
+    bool intra_only;    /* every packet is a keyframe (MJPEG, raw video) */
+    bool decoding;
     int stream;
     int paced;          /* local input: play at its own rate */
     int64_t pace_origin_ns, pace_origin_pts;
@@ -248,6 +259,9 @@ static int open_session(struct source *s, struct session *ss, char *why,
         return AVERROR(ENOMEM);
     }
     ss->paced = !url_is_network(s->url);
+    const AVCodecDescriptor *desc = avcodec_descriptor_get(
+        st->codecpar->codec_id);
+    ss->intra_only = desc && (desc->props & AV_CODEC_PROP_INTRA_ONLY);
     AVRational fr = st->avg_frame_rate.num ? st->avg_frame_rate
                                            : st->r_frame_rate;
     pthread_mutex_lock(&s->lock);
@@ -261,8 +275,45 @@ static int open_session(struct source *s, struct session *ss, char *why,
     return 0;
 }
 
+static void gop_clear(struct session *ss)
+{
+    for (int i = 0; i < ss->n_gop; i++) {
+        av_packet_free(&ss->gop[i]);
+    }
+    ss->n_gop = 0;
+    ss->gop_bytes = 0;
+    ss->gop_valid = false;
+}
+
+/* Keep a reference (no copy) to each packet since the last keyframe. A
+ * GOP too large for the budget is dropped whole; decoding then waits for
+ * the next keyframe. */
+static void gop_add(struct session *ss, const AVPacket *pkt)
+{
+    if ((pkt->flags & AV_PKT_FLAG_KEY) || ss->intra_only) {
+        gop_clear(ss);
+        ss->gop_valid = true;
+    }
+    if (!ss->gop_valid) {
+        return;
+    }
+    if (ss->n_gop == GOP_MAX_PACKETS ||
+        ss->gop_bytes + (size_t)pkt->size > GOP_MAX_BYTES) {
+        gop_clear(ss);
+        return;
+    }
+    AVPacket *ref = av_packet_clone(pkt);
+    if (!ref) {
+        gop_clear(ss); /* out of memory: survivable, the cache goes */
+        return;
+    }
+    ss->gop[ss->n_gop++] = ref;
+    ss->gop_bytes += (size_t)pkt->size;
+}
+
 static void close_session(struct source *s, struct session *ss)
 {
+    gop_clear(ss);
     s->dec_errors_seen = 0;
     av_packet_free(&ss->pkt);
     decoder_destroy(ss->dec);
@@ -318,6 +369,86 @@ static void frame_done(struct source *s, int w, int h)
     }
 }
 
+/* Bookkeeping after each packet. A hidden camera counts as live once it
+ * delivers a keyframe: its stream is healthy, it just is not decoded. */
+static void packet_seen(struct source *s, struct session *ss,
+                        bool hidden_live)
+{
+    bool became_live = false;
+    pthread_mutex_lock(&s->lock);
+    s->st.last_packet_ns = vt_mono_ns();
+    s->st.decoding = ss->decoding;
+    s->st.gop_cache_bytes = ss->gop_bytes;
+    if (hidden_live && s->st.state != SOURCE_LIVE) {
+        became_live = true;
+    }
+    pthread_mutex_unlock(&s->lock);
+    if (became_live) {
+        set_state(s, SOURCE_LIVE, "live", 0);
+    }
+}
+
+/* Send one packet and move every picture it yields into the mailbox
+ * (or, with hold, keep only the newest in *hold). */
+static int decode_packet(struct source *s, struct session *ss,
+                         const AVPacket *pkt, AVFrame **hold)
+{
+    int ret = decoder_send(ss->dec, pkt);
+    if (ret < 0) {
+        return ret;
+    }
+    AVFrame *f;
+    while ((ret = decoder_receive(ss->dec, &f)) == 0) {
+        if (hold) {
+            av_frame_free(hold);
+            *hold = f;
+            continue;
+        }
+        int w = f->width, h = f->height;
+        mailbox_put(s->p.mailbox, &f);
+        frame_done(s, w, h);
+        if (s->p.on_frame) {
+            s->p.on_frame(s->p.cb_ctx);
+        }
+    }
+    if (ret != -EAGAIN && ret != AVERROR_EOF && ret < 0) {
+        /* A broken frame is skipped, not a reason to reconnect. */
+        pthread_mutex_lock(&s->lock);
+        s->st.decode_errors++;
+        pthread_mutex_unlock(&s->lock);
+    }
+    return 0;
+}
+
+static int decode_one(struct source *s, struct session *ss,
+                      const AVPacket *pkt)
+{
+    return decode_packet(s, ss, pkt, NULL);
+}
+
+/* Decode the whole GOP cache as fast as the decoder goes and show only
+ * its newest picture. */
+static int catch_up(struct source *s, struct session *ss)
+{
+    AVFrame *newest = NULL;
+    for (int i = 0; i < ss->n_gop; i++) {
+        int ret = decode_packet(s, ss, ss->gop[i], &newest);
+        if (ret < 0) {
+            av_frame_free(&newest);
+            return ret;
+        }
+    }
+    if (newest) {
+        int w = newest->width, h = newest->height;
+        mailbox_put(s->p.mailbox, &newest);
+        frame_done(s, w, h);
+        if (s->p.on_frame) {
+            s->p.on_frame(s->p.cb_ctx);
+        }
+    }
+    return 0;
+}
+
 /* Read and decode until an error or stop. */
 static int stream_loop(struct source *s, struct session *ss, char *why,
                        size_t why_size, int *err)
@@ -349,28 +480,40 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
             av_packet_unref(ss->pkt);
             break;
         }
+        gop_add(ss, ss->pkt);
+        bool want = atomic_load(&s->want_decode);
+        if (!want) {
+            /* hidden: read, cache, watch; do not decode */
+            av_packet_unref(ss->pkt);
+            if (ss->decoding) {
+                decoder_flush(ss->dec);
+                ss->decoding = false;
+            }
+            packet_seen(s, ss, ss->gop_valid);
+            continue;
+        }
         int64_t t0 = vt_mono_ns();
-        ret = decoder_send(ss->dec, ss->pkt);
-        av_packet_unref(ss->pkt);
+        if (!ss->decoding) {
+            /* becoming visible: decode the cache (it holds this packet
+             * too) flat out; only the newest picture is shown */
+            av_packet_unref(ss->pkt);
+            if (!ss->gop_valid) {
+                packet_seen(s, ss, false);
+                continue; /* wait for a keyframe */
+            }
+            ss->decoding = true;
+            ret = catch_up(s, ss);
+        } else {
+            ret = decode_one(s, ss, ss->pkt);
+            av_packet_unref(ss->pkt);
+        }
         if (ret < 0) {
             describe(s, ret, "decode", why, why_size);
             return *err = ret;
         }
-        AVFrame *f;
-        while ((ret = decoder_receive(ss->dec, &f)) == 0) {
-            int w = f->width, h = f->height;
-            mailbox_put(s->p.mailbox, &f);
-            frame_done(s, w, h);
-            if (s->p.on_frame) {
-                s->p.on_frame(s->p.cb_ctx);
-            }
-        }
+        packet_seen(s, ss, false);
         pthread_mutex_lock(&s->lock);
         s->st.decode_ns += (uint64_t)(vt_mono_ns() - t0);
-        if (ret != -EAGAIN && ret != AVERROR_EOF && ret < 0) {
-            /* A broken frame is skipped, not a reason to reconnect. */
-            s->st.decode_errors++;
-        }
         s->st.decode_errors += decoder_errors(ss->dec) - s->dec_errors_seen;
         s->dec_errors_seen = decoder_errors(ss->dec);
         pthread_mutex_unlock(&s->lock);
@@ -450,6 +593,7 @@ struct source *source_create(const struct source_params *p)
     s->errlog = (struct vlog_ratelimit){ .interval_ns = 60 * VT_S,
                                          .burst = 3 };
     atomic_init(&s->stop, false);
+    atomic_init(&s->want_decode, p->decode);
     pthread_mutex_init(&s->lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -486,6 +630,11 @@ void source_destroy(struct source *s)
     free(s->url);
     free(s->name);
     free(s);
+}
+
+void source_set_decode(struct source *s, bool decode)
+{
+    atomic_store(&s->want_decode, decode);
 }
 
 void source_status_get(struct source *s, struct source_status *out)

@@ -15,6 +15,7 @@
 #ifndef VIGIL_SOURCE_H
 #define VIGIL_SOURCE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "config/config.h"
@@ -56,6 +57,9 @@ struct source_status {
     uint64_t reconnects;
     uint64_t decode_errors;
     int64_t retry_in_ns;     /* when DOWN: delay before the next attempt */
+    int64_t last_packet_ns;  /* monotonic; 0: never */
+    bool decoding;           /* decoding now (the camera is wanted) */
+    uint64_t gop_cache_bytes; /* packets held since the last keyframe */
     uint64_t seq;            /* bumped on every state change */
 };
 
@@ -73,9 +77,21 @@ struct source_params {
     uint64_t seed;           /* jitter seed: differs per camera */
     int64_t connect_timeout_ns; /* 0: 10 s */
     int64_t read_timeout_ns;    /* 0: 5 s; no packet for this long: down */
+    bool decode;             /* decode from the start (else wait for
+                              * source_set_decode) */
 };
 
 struct source *source_create(const struct source_params *p);
+
+/*
+ * Decode or not. A camera nobody sees is still read (keepalives flow, its
+ * health is watched from packet arrival) but not decoded; its packets
+ * since the last keyframe are kept (by reference, bounded in bytes). When
+ * decoding is wanted again, that cache is decoded flat out and only the
+ * newest picture goes to the mailbox, so the camera shows at once. Any
+ * thread.
+ */
+void source_set_decode(struct source *s, bool decode);
 /* Stop the worker (aborting any blocking call) and free. Accepts NULL. */
 void source_destroy(struct source *s);
 void source_status_get(struct source *s, struct source_status *out);

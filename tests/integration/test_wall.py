@@ -81,5 +81,40 @@ scr2 = wall.status()["screens"][0]
 pst = datetime.fromisoformat(scr2["page_started"]).timestamp() * 1000
 check(abs(pst - nc) < 1, "the new page started exactly at next_change")
 
+# First snapshot after a boundary: every tile already shows its new camera
+# live (the next page's cameras pre-roll a second before the switch).
+scr = wall.status()["screens"][0]
+start_page = scr["page"]
+wait_for(lambda: page_now()[0] != start_page, DWELL_MS / 1000 + 2, "flip",
+         interval=0.01)
+img = wall.snapshot()
+page, tiles = page_now()
+got = [which_colour(centre_colour(img, r)) for r in rects]
+check(got == tiles, "first snapshot after the switch shows page %d's "
+      "cameras: %s" % (page, got))
+
+# Decode only what is seen: the hidden page's cameras are read, not decoded
+page, tiles = page_now()
+hidden = [c for c in CAMS if c not in tiles]
+before = {c: wall.camera(c)["frames"] for c in hidden}
+time.sleep(0.8)
+st = {c: wall.camera(c) for c in hidden}
+check(all(not st[c]["decoding"] and st[c]["frames"] == before[c]
+          and st[c]["state"] == "live" for c in hidden),
+      "hidden cameras %s stay live, not decoded (frame counters still)"
+      % hidden)
+shown = [c for c in tiles if c]
+check(all(wall.camera(c)["decoding"] for c in shown),
+      "shown cameras %s are decoded" % shown)
 check(not wall.journal_events(), "no alerts on a healthy wall")
+
+# A hidden camera is still watched: its stall raises an alert.
+victim = hidden[0]
+srv.command("freeze", victim)
+ev = wait_for(lambda: [e for e in wall.journal_events()
+                       if e.get("camera") == victim and
+                       e["event"] == "raised"], 5, "hidden stall")
+check(ev and ev[0]["condition"] == "stalled",
+      "a hidden camera's stall raises an alert: %s" % (ev and ev[0]))
+srv.command("thaw", victim)
 finish(wall, srv)
