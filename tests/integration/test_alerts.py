@@ -5,8 +5,10 @@ exec sink gets exactly the argv expected (shell metacharacters inert), a
 camera flapping ten times makes one flapping alert, a broker away for
 10 s loses nothing (every event arrives, in order), and a SIGKILLed wall
 restores its open alerts on restart."""
+import http.server
 import json
 import os
+import threading
 import statistics
 import time
 from datetime import datetime
@@ -21,6 +23,29 @@ srv = RtspServer({c: make_clip(c, c) for c in
 private = RtspServer({"private": make_clip("private", "cyan")},
                      auth={"private": "admin:right"})
 broker = Broker(TOPIC)
+
+# A webhook receiver that refuses its first two deliveries (503): the
+# sink must retry, in order, until it gets a 2xx.
+hooked, refusals = [], [2]
+
+
+class Hook(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if refusals[0] > 0:
+            refusals[0] -= 1
+            self.send_response(503)
+        else:
+            hooked.append(json.loads(body))
+            self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+hook = http.server.HTTPServer(("127.0.0.1", 0), Hook)
+threading.Thread(target=hook.serve_forever, daemon=True).start()
 argv_out = os.path.join(broker.dir, "argv.jsonl")
 if os.path.exists("/tmp/vigil-pwned"):
     os.unlink("/tmp/vigil-pwned")
@@ -34,6 +59,7 @@ alerts:
   flap: {count: 3, window: 5m, quiet: 5s}
   systemic: {min: 6, fraction: 0.8}   # 3 of 7 cameras are broken on purpose
   mqtt: {url: 'mqtt://127.0.0.1:%d', topic: %s}
+  webhook: {url: 'http://127.0.0.1:%d/vigil'}
   exec: ['%s', '%s', --camera, '{camera}', --name, '{name}',
          --state, '{state}', --alert, '{alert}']
 cameras:
@@ -48,7 +74,8 @@ plans:
   p:
     screens:
       main: [{layout: 3x3, tiles: [stall, drop, flappy, steady]}]
-""" % (broker.port, TOPIC, os.path.join(HERE, "record_argv.py"), argv_out,
+""" % (broker.port, TOPIC, hook.server_port,
+       os.path.join(HERE, "record_argv.py"), argv_out,
        NASTY.replace("'", "''"), srv.url("red"), srv.url("green"),
        srv.url("blue"), srv.url("yellow"), free_port(),
        private.url("private", "admin:wrong"), srv.url("nosuchmount"))
@@ -170,12 +197,20 @@ check(status.get(TOPIC + "/camera/refused/status") == "offline" and
       "retained camera status online/offline")
 check(status.get(TOPIC + "/availability") == "online", "wall online")
 
+# ---- webhook: every event, in order, after two refusals ----
+want_hook = [e for e in wall.journal_events()][:6]
+got_hook = wait_for(lambda: hooked if len(hooked) >= 6 else None, 20,
+                    "webhook")
+check(got_hook and got_hook[:6] == want_hook and refusals[0] == 0,
+      "webhook got the events in journal order after 2 refusals (%d)"
+      % len(hooked))
+
 # ---- SIGKILL and restart: open alerts restored ----
-srv.command("stop", "yellow")
 n_before = len(journal("steady"))
+srv.command("stop", "yellow")
 # a new alert opens: raised, or flapping if this is its third drop
 steady = wait_for(lambda: [e for e in journal("steady")[n_before:]
-                           if e["event"] in ("raised", "flapping")], 5,
+                           if e["event"] in ("raised", "flapping")], 10,
                   "steady down")
 log("steady: %s" % [(e["event"], e.get("condition")) for e in
                     journal("steady")])
@@ -212,4 +247,5 @@ _, _, body = wall.get("/api/alerts?since=" + since.split("+")[0])
 back = json.loads(body)["events"]
 check(len(back) >= 2 and back[0]["event"] == "acknowledged",
       "GET /api/alerts?since= reads the journal back")
+hook.shutdown()
 finish(wall, srv, private, broker)
