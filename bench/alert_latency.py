@@ -50,7 +50,9 @@ for kind, down, up in (("stall", "freeze", "thaw"), ("drop", "stop",
                                                       "start")):
     for i in range(N):
         wait_for(live, 40, "live")
-        time.sleep(1.0)  # a steady stream before the fault
+        # a steady stream before the fault; before a drop, long enough
+        # (10 s) that the camera's reconnect backoff starts over
+        time.sleep(1.0 if kind == "stall" else 10.5)
         n = len(raised())
         t0 = time.time()
         srv.command(down, "cam")

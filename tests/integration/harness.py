@@ -223,8 +223,10 @@ class Broker:
 class Vigil:
     """vigil --headless on a generated config; talks HTTP to it."""
 
-    def __init__(self, config_text, name="wall"):
-        """config_text None runs the built-in demo wall."""
+    def __init__(self, config_text, name="wall", headless=True):
+        """config_text None runs the built-in demo wall; headless=False
+        opens windows on $DISPLAY."""
+        self.headless = headless
         self.dir = tempfile.mkdtemp(prefix="vigil-test-")
         self.port = free_port()
         self.journal = os.path.join(self.dir, "alerts.jsonl")
@@ -242,7 +244,8 @@ class Vigil:
         self.log_file = open(self.log_path, "a")
         args = [VIGIL] + ([self.config] if self.config else [])
         self.proc = spawn(
-            args + ["--headless", "--listen", "127.0.0.1:%d" % self.port],
+            args + (["--headless"] if self.headless else []) +
+            ["--listen", "127.0.0.1:%d" % self.port],
             stdout=self.log_file, stderr=subprocess.STDOUT, cwd=self.dir)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
