@@ -50,9 +50,12 @@ for kind, down, up in (("stall", "freeze", "thaw"), ("drop", "stop",
                                                       "start")):
     for i in range(N):
         wait_for(live, 40, "live")
-        # a steady stream before the fault; before a drop, long enough
-        # (10 s) that the camera's reconnect backoff starts over
-        time.sleep(1.0 if kind == "stall" else 10.5)
+        # a steady stream before the fault, long enough (10 s) that the
+        # camera's reconnect backoff starts over and any after-effect of
+        # the last fault (the test server's stream can stall once more
+        # after a thaw) has passed
+        time.sleep(10.5)
+        wait_for(live, 40, "live")
         n = len(raised())
         t0 = time.time()
         srv.command(down, "cam")

@@ -43,11 +43,11 @@ from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
 # (see on_media).
 PIPELINES = {
     "h264": "filesrc location={f} ! matroskademux ! h264parse name=parse ! "
-            "valve name=valve ! rtph264pay name=pay0 pt=96 config-interval=-1",
+            "valve name=valve drop-mode=forward-sticky-events ! rtph264pay name=pay0 pt=96 config-interval=-1",
     "hevc": "filesrc location={f} ! matroskademux ! h265parse name=parse ! "
-            "valve name=valve ! rtph265pay name=pay0 pt=96 config-interval=-1",
+            "valve name=valve drop-mode=forward-sticky-events ! rtph265pay name=pay0 pt=96 config-interval=-1",
     "mjpeg": "filesrc location={f} ! matroskademux ! jpegparse name=parse ! "
-             "valve name=valve ! rtpjpegpay name=pay0 pt=26",
+             "valve name=valve drop-mode=forward-sticky-events ! rtpjpegpay name=pay0 pt=26",
 }
 
 
