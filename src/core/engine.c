@@ -770,6 +770,26 @@ static int screen_arg(const struct vigil_engine *e, json_t *args)
     return s >= 0 ? s : -2;
 }
 
+/* The one screen a command acts on: args["screen"], or the only screen.
+ * Returns its index, or minus the HTTP status with *reply set. */
+static int target_screen(const struct vigil_engine *e, json_t *args,
+                         const char *what, json_t **reply)
+{
+    int sc = screen_arg(e, args);
+    if (sc == -1 && e->cfg->n_screens == 1) {
+        sc = 0;
+    }
+    if (sc == -2) {
+        *reply = cmd_error("unknown screen");
+        return -404;
+    }
+    if (sc < 0 || sc >= SCHED_MAX_SCREENS) {
+        *reply = cmd_error(what);
+        return -400;
+    }
+    return sc;
+}
+
 static int cmd_page(struct vigil_engine *e, json_t *args, int dir,
                     int64_t now, json_t **reply)
 {
@@ -792,15 +812,15 @@ static int cmd_page(struct vigil_engine *e, json_t *args, int dir,
 static int cmd_pin(struct vigil_engine *e, json_t *args, int64_t now,
                    json_t **reply)
 {
-    int s = screen_arg(e, args);
+    int s = target_screen(e, args, "pin needs a screen", reply);
     json_t *tile = json_object_get(args, "tile");
     json_t *cam = json_object_get(args, "camera");
-    if (s == -1 && e->cfg->n_screens == 1) {
-        s = 0;
+    if (s < 0) {
+        return -s;
     }
-    if (s < 0 || !json_is_integer(tile)) {
-        *reply = cmd_error("pin needs a screen and a tile");
-        return s == -2 ? 404 : 400;
+    if (!json_is_integer(tile)) {
+        *reply = cmd_error("pin needs a tile");
+        return 400;
     }
     int t = (int)json_integer_value(tile);
     struct sched_overrides *ov = &e->ov;
@@ -950,14 +970,14 @@ static int cmd_reload(struct vigil_engine *e, json_t **reply)
 static int cmd_goto(struct vigil_engine *e, json_t *args, int64_t now,
                     json_t **reply)
 {
-    int sc = screen_arg(e, args);
+    int sc = target_screen(e, args, "page needs a screen", reply);
     json_t *page = json_object_get(args, "page");
-    if (sc == -1 && e->cfg->n_screens == 1) {
-        sc = 0;
+    if (sc < 0) {
+        return -sc;
     }
-    if (sc < 0 || sc >= SCHED_MAX_SCREENS || !json_is_integer(page)) {
-        *reply = cmd_error("page needs a screen and a page number");
-        return sc == -2 ? 404 : 400;
+    if (!json_is_integer(page)) {
+        *reply = cmd_error("page needs a page number");
+        return 400;
     }
     const struct sched_screen *ss = &e->sched[sc];
     int want = (int)json_integer_value(page);
@@ -981,14 +1001,10 @@ static int cmd_goto(struct vigil_engine *e, json_t *args, int64_t now,
 static int cmd_layout(struct vigil_engine *e, json_t *args, int64_t now,
                       json_t **reply)
 {
-    int sc = screen_arg(e, args);
+    int sc = target_screen(e, args, "layout needs a screen", reply);
     json_t *name = json_object_get(args, "layout");
-    if (sc == -1 && e->cfg->n_screens == 1) {
-        sc = 0;
-    }
-    if (sc < 0 || sc >= SCHED_MAX_SCREENS) {
-        *reply = cmd_error("layout needs a screen");
-        return sc == -2 ? 404 : 400;
+    if (sc < 0) {
+        return -sc;
     }
     if (json_is_null(name) || !name) {
         e->ov.layout[sc] = -1; /* back to the plan's layout */
@@ -1012,15 +1028,13 @@ static int cmd_layout(struct vigil_engine *e, json_t *args, int64_t now,
 static int cmd_fullscreen(struct vigil_engine *e, json_t *args,
                           json_t **reply)
 {
-    int sc = screen_arg(e, args);
-    if (sc == -1 && e->cfg->n_screens == 1) {
-        sc = 0;
+    int sc = target_screen(e, args, "fullscreen needs a screen", reply);
+    if (sc < 0) {
+        return -sc;
     }
-    if (sc < 0 || sc >= SCHED_MAX_SCREENS || e->ov.full_layout < 0) {
-        *reply = cmd_error(e->ov.full_layout < 0 ? "no 1x1 layout"
-                                                 : "fullscreen needs a "
-                                                   "screen");
-        return sc == -2 ? 404 : 400;
+    if (e->ov.full_layout < 0) {
+        *reply = cmd_error("no 1x1 layout");
+        return 409;
     }
     json_t *tile = json_object_get(args, "tile");
     json_t *cam = json_object_get(args, "camera");
