@@ -22,14 +22,10 @@
 #include "alert/sink.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/msgq.h"
 
 #define MAX_QUEUE 100000
 #define MAX_CAMS 4096
-
-struct msg {
-    char *payload;
-    struct msg *next;
-};
 
 struct cam_status {
     char *id;
@@ -47,11 +43,9 @@ struct mqtt_sink {
     pthread_mutex_t lock;
     /* protected by lock */
     bool connected;
-    struct msg *head, *tail;
-    int queued;
+    struct msgq queue;      /* events waiting, oldest first */
     bool inflight;
     int inflight_mid;
-    unsigned long dropped;
     struct cam_status *cams;
     int n_cams;
     size_t cap_cams;
@@ -71,13 +65,13 @@ static void publish_raw(struct mqtt_sink *m, const char *topic,
  * flight. */
 static void send_head(struct mqtt_sink *m)
 {
-    if (!m->connected || m->inflight || !m->head) {
+    const char *head = msgq_head(&m->queue);
+    if (!m->connected || m->inflight || !head) {
         return;
     }
     int mid = 0;
     int rc = mosquitto_publish(m->mosq, &mid, m->alerts_topic,
-                               (int)strlen(m->head->payload),
-                               m->head->payload, 1, false);
+                               (int)strlen(head), head, 1, false);
     if (rc == MOSQ_ERR_SUCCESS) {
         m->inflight = true;
         m->inflight_mid = mid;
@@ -122,7 +116,7 @@ static void on_disconnect(struct mosquitto *mosq, void *obj, int rc)
     pthread_mutex_unlock(&m->lock);
     if (rc != 0) {
         VLOG_WARN(m->log, "lost the broker; %d event(s) will wait for it",
-                  m->queued);
+                  m->queue.count);
     }
 }
 
@@ -130,15 +124,8 @@ static void on_publish(struct mosquitto *mosq, void *obj, int mid)
 {
     struct mqtt_sink *m = obj;
     pthread_mutex_lock(&m->lock);
-    if (m->inflight && mid == m->inflight_mid && m->head) {
-        struct msg *done = m->head;
-        m->head = done->next;
-        if (!m->head) {
-            m->tail = NULL;
-        }
-        m->queued--;
-        free(done->payload);
-        free(done);
+    if (m->inflight && mid == m->inflight_mid) {
+        msgq_pop(&m->queue);
         m->inflight = false;
         send_head(m);
     }
@@ -155,22 +142,9 @@ static void mqtt_event(struct alert_sink *s, json_t *line,
     if (!payload) {
         return;
     }
-    struct msg *msg = xzalloc(sizeof(*msg));
-    msg->payload = payload;
     pthread_mutex_lock(&m->lock);
-    if (m->queued >= MAX_QUEUE) {
-        /* The journal still has it; the broker has been away too long. */
-        m->dropped++;
-        free(payload);
-        free(msg);
-    } else {
-        if (m->tail) {
-            m->tail->next = msg;
-        } else {
-            m->head = msg;
-        }
-        m->tail = msg;
-        m->queued++;
+    /* Full: the broker has been away too long; the journal still has it. */
+    if (msgq_push(&m->queue, payload)) {
         send_head(m);
     }
     pthread_mutex_unlock(&m->lock);
@@ -207,7 +181,7 @@ static int mqtt_pending(struct alert_sink *s)
 {
     struct mqtt_sink *m = (struct mqtt_sink *)s;
     pthread_mutex_lock(&m->lock);
-    int n = m->queued;
+    int n = m->queue.count;
     pthread_mutex_unlock(&m->lock);
     return n;
 }
@@ -226,12 +200,7 @@ static void mqtt_destroy(struct alert_sink *s)
     mosquitto_disconnect(m->mosq);
     mosquitto_loop_stop(m->mosq, true);
     mosquitto_destroy(m->mosq);
-    while (m->head) {
-        struct msg *n = m->head->next;
-        free(m->head->payload);
-        free(m->head);
-        m->head = n;
-    }
+    msgq_finish(&m->queue);
     for (int i = 0; i < m->n_cams; i++) {
         free(m->cams[i].id);
     }
@@ -272,6 +241,7 @@ struct alert_sink *sink_mqtt_create(const char *url, const char *topic,
     m->alerts_topic = xasprintf("%s/alerts", topic);
     m->avail_topic = xasprintf("%s/availability", topic);
     pthread_mutex_init(&m->lock, NULL);
+    msgq_init(&m->queue, MAX_QUEUE);
     char *id = xasprintf("vigil-%s", wall);
     /* A persistent session: what is in flight survives a reconnect. */
     m->mosq = mosquitto_new(id, false, m);

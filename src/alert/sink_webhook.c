@@ -19,15 +19,11 @@
 #include "util/backoff.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/msgq.h"
 #include "util/time.h"
 #include "util/url.h"
 
 #define MAX_QUEUE 10000
-
-struct msg {
-    char *payload;
-    struct msg *next;
-};
 
 struct webhook_sink {
     struct alert_sink base;
@@ -37,10 +33,8 @@ struct webhook_sink {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     /* protected by lock */
-    struct msg *head, *tail;
-    int queued;
+    struct msgq queue;
     bool stop;
-    unsigned long dropped;
 };
 
 static size_t discard(char *p, size_t size, size_t n, void *ud)
@@ -80,24 +74,17 @@ static void *worker(void *arg)
     int failures = 0;
     pthread_mutex_lock(&w->lock);
     while (!w->stop) {
-        if (!w->head) {
+        if (!msgq_head(&w->queue)) {
             pthread_cond_wait(&w->cond, &w->lock);
             continue;
         }
-        char *payload = xstrdup(w->head->payload);
+        char *payload = xstrdup(msgq_head(&w->queue));
         pthread_mutex_unlock(&w->lock);
         bool ok = curl && post(w, curl, payload);
         free(payload);
         pthread_mutex_lock(&w->lock);
         if (ok) {
-            struct msg *done = w->head;
-            w->head = done->next;
-            if (!w->head) {
-                w->tail = NULL;
-            }
-            w->queued--;
-            free(done->payload);
-            free(done);
+            msgq_pop(&w->queue);
             backoff_reset(&bo);
             if (failures) {
                 VLOG_INFO(w->log, "receiver answers again");
@@ -107,7 +94,7 @@ static void *worker(void *arg)
         }
         if (failures++ == 0) {
             VLOG_WARN(w->log, "receiver not answering; retrying with "
-                              "backoff (%d waiting)", w->queued);
+                              "backoff (%d waiting)", w->queue.count);
         }
         int64_t until = vt_mono_ns() + backoff_next(&bo);
         struct timespec ts = { (time_t)(until / VT_S),
@@ -132,21 +119,8 @@ static void webhook_event(struct alert_sink *s, json_t *line,
     if (!payload) {
         return;
     }
-    struct msg *m = xzalloc(sizeof(*m));
-    m->payload = payload;
     pthread_mutex_lock(&w->lock);
-    if (w->queued >= MAX_QUEUE) {
-        w->dropped++;
-        free(payload);
-        free(m);
-    } else {
-        if (w->tail) {
-            w->tail->next = m;
-        } else {
-            w->head = m;
-        }
-        w->tail = m;
-        w->queued++;
+    if (msgq_push(&w->queue, payload)) {
         pthread_cond_signal(&w->cond);
     }
     pthread_mutex_unlock(&w->lock);
@@ -156,7 +130,7 @@ static int webhook_pending(struct alert_sink *s)
 {
     struct webhook_sink *w = (struct webhook_sink *)s;
     pthread_mutex_lock(&w->lock);
-    int n = w->queued;
+    int n = w->queue.count;
     pthread_mutex_unlock(&w->lock);
     return n;
 }
@@ -169,12 +143,7 @@ static void webhook_destroy(struct alert_sink *s)
     pthread_cond_broadcast(&w->cond);
     pthread_mutex_unlock(&w->lock);
     pthread_join(w->thread, NULL);
-    while (w->head) {
-        struct msg *n = w->head->next;
-        free(w->head->payload);
-        free(w->head);
-        w->head = n;
-    }
+    msgq_finish(&w->queue);
     pthread_cond_destroy(&w->cond);
     pthread_mutex_destroy(&w->lock);
     free(w->url);
@@ -198,6 +167,7 @@ struct alert_sink *sink_webhook_create(const char *url)
     w->log = vlog_create(NULL, "alert/webhook");
     w->url = xstrdup(url);
     pthread_mutex_init(&w->lock, NULL);
+    msgq_init(&w->queue, MAX_QUEUE);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

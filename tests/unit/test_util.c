@@ -4,6 +4,8 @@
 #include "test.h"
 #include "util/backoff.h"
 #include "util/log.h"
+#include "util/mem.h"
+#include "util/msgq.h"
 #include "util/time.h"
 #include "util/url.h"
 
@@ -83,9 +85,28 @@ static void durations(void)
     CHECK(!config_parse_duration("3 weeks", &ms));
 }
 
+static void queue(void)
+{
+    struct msgq q;
+    msgq_init(&q, 2);
+    CHECK(msgq_head(&q) == NULL);
+    CHECK(msgq_push(&q, xstrdup("a")));
+    CHECK(msgq_push(&q, xstrdup("b")));
+    CHECK(!msgq_push(&q, xstrdup("c"))); /* full: dropped, counted */
+    CHECK_INT(q.dropped, 1);
+    CHECK_STR(msgq_head(&q), "a");
+    msgq_pop(&q);
+    CHECK_STR(msgq_head(&q), "b");
+    CHECK(msgq_push(&q, xstrdup("d")));
+    CHECK_INT(q.count, 2);
+    msgq_finish(&q);
+    CHECK(msgq_head(&q) == NULL);
+}
+
 int main(void)
 {
     RUN(redact);
+    RUN(queue);
     RUN(backoff);
     RUN(ratelimit);
     RUN(durations);
