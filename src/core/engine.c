@@ -705,6 +705,9 @@ static json_t *camera_json(const struct vigil_engine *e, int i, int64_t now)
         (json_int_t)c->st.decode_errors, "width", c->st.width, "height",
         c->st.height, "codec", c->st.codec);
     json_object_set_new(o, "decoding", json_boolean(c->st.decoding));
+    json_object_set_new(o, "frames_shown",
+                        json_integer((json_int_t)render_camera_shown(
+                            e->render, i)));
     json_object_set_new(o, "gop_cache_bytes",
                         json_integer((json_int_t)c->st.gop_cache_bytes));
     json_object_set_new(o, "condition",
@@ -1295,6 +1298,9 @@ static char *metrics_text(void *ctx)
             "%.2f", c->st.fps);
     PER_CAM("vigil_camera_frames_decoded_total", "counter",
             "frames decoded", "%llu", (unsigned long long)c->st.frames);
+    PER_CAM("vigil_camera_frames_shown_total", "counter",
+             "frames taken for display (fps out: rate() of this)", "%llu",
+             (unsigned long long)render_camera_shown(e->render, i));
     PER_CAM("vigil_camera_frames_dropped_total", "counter",
             "frames replaced before the wall showed them", "%llu",
             (unsigned long long)mailbox_drops(c->mb));

@@ -54,6 +54,7 @@ struct held {
     AVFrame *frame;       /* newest frame taken from the mailbox */
     uint64_t mb_gen;      /* mailbox generation seen */
     uint64_t gen;         /* bumps when frame changes */
+    atomic_uint_fast64_t shown; /* frames taken for display */
 };
 
 struct snap_req {
@@ -263,6 +264,12 @@ void render_request_snapshot(struct render *r, int screen, uint64_t id)
         return;
     }
     render_wake(r);
+}
+
+uint64_t render_camera_shown(struct render *r, int cam)
+{
+    return r && cam >= 0 && cam < r->n_cams ? atomic_load(&r->held[cam].shown)
+                                            : 0;
 }
 
 void render_screen_stats(struct render *r, int screen, uint64_t *frames,
@@ -569,6 +576,7 @@ static int refresh(struct render *r)
             av_frame_free(&h->frame);
             h->frame = f;
             h->gen++;
+            atomic_fetch_add(&h->shown, 1);
             dirty = 1; /* conservative: a hidden camera also redraws */
         }
     }

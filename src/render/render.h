@@ -68,6 +68,8 @@ void render_request_snapshot(struct render *r, int screen, uint64_t id);
 
 /* Compositions since start (for status and metrics). */
 uint64_t render_frames_composed(struct render *r);
+/* Frames of a camera taken for display (the wall's fps out). Any thread. */
+uint64_t render_camera_shown(struct render *r, int cam);
 /* Per screen: compositions and the time they took. Any thread. */
 void render_screen_stats(struct render *r, int screen, uint64_t *frames,
                          uint64_t *ns);

@@ -199,6 +199,8 @@ check(ctype.startswith("text/plain") and
       "vigil_camera_frames_decoded_total" in m and
       "vigil_camera_bytes_total" in m and "vigil_screen_frames_total" in m
       and "process_cpu_seconds_total" in m and
+      'vigil_camera_frames_shown_total{camera="red"} 0' not in m and
+      'vigil_camera_frames_shown_total{camera="red"}' in m and
       "process_resident_memory_bytes" in m, "Prometheus metrics")
 
 # ---- events arrived, in order ----
