@@ -705,6 +705,7 @@ static json_t *camera_json(const struct vigil_engine *e, int i, int64_t now)
         (json_int_t)c->st.decode_errors, "width", c->st.width, "height",
         c->st.height, "codec", c->st.codec);
     json_object_set_new(o, "decoding", json_boolean(c->st.decoding));
+    json_object_set_new(o, "hwaccel", json_string(c->st.hwaccel));
     json_object_set_new(o, "frames_shown",
                         json_integer((json_int_t)render_camera_shown(
                             e->render, i)));
@@ -1753,6 +1754,7 @@ int vigil_engine_run(struct vigil_engine *e)
             .name = cc->id,
             .url = cc->url,
             .transport = cc->transport,
+            .hwaccel = cc->hwaccel,
             .mailbox = e->cams[i].mb,
             .on_status = status_cb,
             .on_frame = frame_cb,

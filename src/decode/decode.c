@@ -1,6 +1,8 @@
 #include <errno.h>
+#include <pthread.h>
 
 #include <libavcodec/avcodec.h>
+#include <libavutil/hwcontext.h>
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 
@@ -12,13 +14,104 @@ struct decoder {
     struct vlog *log;
     AVCodecContext *avctx;
     AVFrame *tmp;
+    AVFrame *sw;                 /* hardware frames land here */
+    enum AVPixelFormat hw_fmt;   /* AV_PIX_FMT_NONE: software */
+    const char *hw_name;
     struct SwsContext *sws;
     unsigned long errors;
     int warned_format;
 };
 
+static enum AVPixelFormat pick_format(AVCodecContext *avctx,
+                                      const enum AVPixelFormat *fmts)
+{
+    const struct decoder *d = avctx->opaque;
+    for (const enum AVPixelFormat *p = fmts; *p != AV_PIX_FMT_NONE; p++) {
+        if (*p == d->hw_fmt) {
+            return *p;
+        }
+    }
+    return fmts[0]; /* the decoder offers no hardware format: software */
+}
+
+/* Try one device type: the codec must support it and the device must
+ * open. */
+static int try_device(struct decoder *d, const AVCodec *codec,
+                      enum AVHWDeviceType type)
+{
+    for (int i = 0;; i++) {
+        const AVCodecHWConfig *cfg = avcodec_get_hw_config(codec, i);
+        if (!cfg) {
+            return -1;
+        }
+        if (cfg->device_type != type ||
+            !(cfg->methods & AV_CODEC_HW_CONFIG_METHOD_HW_DEVICE_CTX)) {
+            continue;
+        }
+        AVBufferRef *dev = NULL;
+        if (av_hwdevice_ctx_create(&dev, type, NULL, NULL, 0) < 0) {
+            return -1;
+        }
+        d->avctx->hw_device_ctx = dev;
+        d->hw_fmt = cfg->pix_fmt;
+        d->hw_name = av_hwdevice_get_type_name(type);
+        return 0;
+    }
+}
+
+/* Which device `auto` finds, probed once per process (a capability of
+ * the machine, written once under pthread_once and read-only after): no
+ * device probe, and no driver error in the log, at every reconnect of
+ * every camera. */
+static enum AVHWDeviceType auto_type = AV_HWDEVICE_TYPE_NONE;
+
+static void probe_auto(void)
+{
+    static const enum AVHWDeviceType order[] = { AV_HWDEVICE_TYPE_CUDA,
+                                                 AV_HWDEVICE_TYPE_VAAPI };
+    for (size_t i = 0; i < 2; i++) {
+        AVBufferRef *dev = NULL;
+        if (av_hwdevice_ctx_create(&dev, order[i], NULL, NULL, 0) >= 0) {
+            av_buffer_unref(&dev);
+            auto_type = order[i];
+            return;
+        }
+    }
+}
+
+static void setup_hw(struct decoder *d, const AVCodec *codec,
+                     enum decoder_hw hw)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    int ok = -1;
+    if (hw == DECODER_HW_AUTO) {
+        pthread_once(&once, probe_auto);
+        if (auto_type != AV_HWDEVICE_TYPE_NONE) {
+            ok = try_device(d, codec, auto_type);
+        }
+    } else if (hw == DECODER_HW_VAAPI || hw == DECODER_HW_CUDA) {
+        ok = try_device(d, codec, hw == DECODER_HW_VAAPI
+                                      ? AV_HWDEVICE_TYPE_VAAPI
+                                      : AV_HWDEVICE_TYPE_CUDA);
+        if (ok < 0) {
+            VLOG_INFO(d->log, "%s decoding unavailable here: software",
+                      hw == DECODER_HW_VAAPI ? "vaapi" : "cuda");
+        }
+    }
+    if (ok == 0) {
+        d->avctx->opaque = d;
+        d->avctx->get_format = pick_format;
+        VLOG_INFO(d->log, "hardware decoding: %s", d->hw_name);
+    }
+}
+
+const char *decoder_hwaccel(const struct decoder *d)
+{
+    return d->hw_name;
+}
+
 int decoder_create(struct decoder **out, const AVCodecParameters *par,
-                   struct vlog *log)
+                   enum decoder_hw hw, struct vlog *log)
 {
     *out = NULL;
     const AVCodec *codec = avcodec_find_decoder(par->codec_id);
@@ -29,11 +122,17 @@ int decoder_create(struct decoder **out, const AVCodecParameters *par,
     }
     struct decoder *d = xzalloc(sizeof(*d));
     d->log = log;
+    d->hw_fmt = AV_PIX_FMT_NONE;
+    d->hw_name = "none";
     d->avctx = avcodec_alloc_context3(codec);
     d->tmp = av_frame_alloc();
-    int ret = !d->avctx || !d->tmp ? AVERROR(ENOMEM) : 0;
+    d->sw = av_frame_alloc();
+    int ret = !d->avctx || !d->tmp || !d->sw ? AVERROR(ENOMEM) : 0;
     if (!ret) {
         ret = avcodec_parameters_to_context(d->avctx, par);
+    }
+    if (!ret) {
+        setup_hw(d, codec, hw);
     }
     if (!ret) {
         d->avctx->thread_count = 1;
@@ -57,6 +156,7 @@ void decoder_destroy(struct decoder *d)
     }
     avcodec_free_context(&d->avctx);
     av_frame_free(&d->tmp);
+    av_frame_free(&d->sw);
     sws_freeContext(d->sws);
     free(d);
 }
@@ -140,6 +240,20 @@ int decoder_receive(struct decoder *d, AVFrame **out)
     }
     if (ret < 0) {
         return ret;
+    }
+    if (d->tmp->format == d->hw_fmt && d->hw_fmt != AV_PIX_FMT_NONE) {
+        /* SDL's textures live in system memory: bring the picture down
+         * (NV12 usually), then on through the conversion below. */
+        ret = av_hwframe_transfer_data(d->sw, d->tmp, 0);
+        if (ret >= 0) {
+            ret = av_frame_copy_props(d->sw, d->tmp);
+        }
+        av_frame_unref(d->tmp);
+        if (ret < 0) {
+            av_frame_unref(d->sw);
+            return ret;
+        }
+        av_frame_move_ref(d->tmp, d->sw);
     }
     if (renderer_ready(d->tmp)) {
         /* Move the reference out; tmp is left blank for the next call. */

@@ -17,9 +17,19 @@ struct AVFrame;
 struct vlog;
 struct decoder;
 
+/* Hardware decoding wanted: 0 none, 1 auto (CUDA, then VAAPI), 2 VAAPI,
+ * 3 CUDA (the order of enum cfg_hwaccel's NONE, AUTO... is mapped by the
+ * caller). Without a usable device the decoder falls back to software and
+ * says so in decoder_hwaccel(). */
+enum decoder_hw { DECODER_HW_NONE, DECODER_HW_AUTO, DECODER_HW_VAAPI,
+                  DECODER_HW_CUDA };
+
 /* Returns 0 and *out, or a negative AVERROR-converted error code. */
 int decoder_create(struct decoder **out, const struct AVCodecParameters *par,
-                   struct vlog *log);
+                   enum decoder_hw hw, struct vlog *log);
+
+/* "cuda", "vaapi" or "none": what actually decodes. */
+const char *decoder_hwaccel(const struct decoder *d);
 void decoder_destroy(struct decoder *d);
 
 /* Feed one packet (NULL to drain). Returns 0 or a negative error; a corrupt

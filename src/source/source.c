@@ -247,7 +247,14 @@ static int open_session(struct source *s, struct session *ss, char *why,
         }
     }
     AVStream *st = ss->fmt->streams[ss->stream];
-    ret = decoder_create(&ss->dec, st->codecpar, s->log);
+    static const enum decoder_hw hw_map[] = {
+        [CFG_HWACCEL_AUTO] = DECODER_HW_AUTO,
+        [CFG_HWACCEL_NONE] = DECODER_HW_NONE,
+        [CFG_HWACCEL_VAAPI] = DECODER_HW_VAAPI,
+        [CFG_HWACCEL_CUDA] = DECODER_HW_CUDA,
+    };
+    ret = decoder_create(&ss->dec, st->codecpar, hw_map[s->p.hwaccel],
+                         s->log);
     if (ret < 0) {
         snprintf(why, why_size, "cannot decode %s",
                  avcodec_get_name(st->codecpar->codec_id));
@@ -271,6 +278,8 @@ static int open_session(struct source *s, struct session *ss, char *why,
     s->st.height = st->codecpar->height;
     snprintf(s->st.codec, sizeof(s->st.codec), "%s",
              avcodec_get_name(st->codecpar->codec_id));
+    snprintf(s->st.hwaccel, sizeof(s->st.hwaccel), "%s",
+             decoder_hwaccel(ss->dec));
     pthread_mutex_unlock(&s->lock);
     return 0;
 }

@@ -48,6 +48,7 @@ struct source_status {
     double fps;              /* decoded frames in the last second */
     int width, height;
     char codec[24];
+    char hwaccel[16];        /* "none", "cuda", "vaapi": what decodes */
     int64_t connected_ns;    /* session opened (monotonic); 0: none */
     uint64_t session_packets, session_frames; /* in the current session */
     uint64_t frames;         /* decoded since start */
@@ -67,6 +68,7 @@ struct source_params {
     const char *name;        /* camera id, for the log handle */
     const char *url;
     enum cfg_transport transport;
+    enum cfg_hwaccel hwaccel;
     struct mailbox *mailbox; /* borrowed; must outlive the source */
     /* Called from the worker after a state change (must be cheap and
      * thread-safe: it rings the loop's doorbell). */

@@ -24,7 +24,7 @@ cameras:
   - {id: udp-explicit, url: '%s', transport: udp}
   - {id: udp-auto, url: '%s', transport: auto}
   - {id: tcp-refused, url: '%s', transport: tcp}
-  - {id: hevc, url: '%s'}
+  - {id: hevc, url: '%s', hwaccel: cuda}
   - {id: mjpeg, url: '%s'}
   - {id: private, url: '%s'}
 plans:
@@ -46,6 +46,10 @@ for c in want:
     check(st["state"] == "live", "%s is live (%s: %s, codec %s)"
           % (c, st["state"], st["reason"], st["codec"]))
 check(wall.camera("hevc")["codec"] == "hevc", "H.265 decoded")
+# no GPU on this machine: hwaccel cuda falls back to software, cleanly
+check(wall.camera("hevc")["hwaccel"] == "none",
+      "hwaccel: cuda without a device decodes in software (%s)"
+      % wall.camera("hevc")["hwaccel"])
 check(wall.camera("mjpeg")["codec"] == "mjpeg", "MJPEG decoded")
 
 refused = wait_for(lambda: wall.camera("tcp-refused")["state"] == "down",
