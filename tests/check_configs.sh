@@ -30,25 +30,25 @@ if ! "$vigil" --check wall.yaml >/dev/null 2>&1; then
 else
     echo "ok   wall.yaml"
 fi
+# expect NAME FILE TEXT: TEXT must equal FILE's contents.
+expect() {
+    if [ "$3" != "$(cat "$2")" ]; then
+        echo "FAIL $1 differs from $2:"
+        printf '%s\n' "$3" | diff "$2" - | sed 's/^/    /'
+        fail=1
+    else
+        echo "ok   $1"
+    fi
+}
+
 # vigil plan on the example config: what plays when, and the timeline
 # around the National Day holiday (its eve at 18:00, its end at midnight).
-got=$(for a in "2026-09-30 17:59" "2026-09-30 18:00" "2026-10-07 23:59:50" \
-               "2026-12-31 12:00"; do
-          "$vigil" plan wall.yaml --at "$a"; echo
-      done)
-if [ "$got" != "$(cat plan-at.expected)" ]; then
-    echo "FAIL vigil plan --at differs from plan-at.expected:"
-    printf '%s\n' "$got" | diff plan-at.expected - | sed 's/^/    /'
-    fail=1
-else
-    echo "ok   vigil plan --at"
-fi
-got=$("$vigil" plan wall.yaml --from "2026-09-29 00:00" --to "2026-10-09 00:00")
-if [ "$got" != "$(cat plan-timeline.expected)" ]; then
-    echo "FAIL vigil plan --from/--to differs from plan-timeline.expected:"
-    printf '%s\n' "$got" | diff plan-timeline.expected - | sed 's/^/    /'
-    fail=1
-else
-    echo "ok   vigil plan --from/--to"
-fi
+expect "vigil plan --at" plan-at.expected "$(
+    for a in "2026-09-30 17:59" "2026-09-30 18:00" "2026-10-07 23:59:50" \
+             "2026-12-31 12:00"; do
+        "$vigil" plan wall.yaml --at "$a"; echo
+    done)"
+expect "vigil plan --from/--to" plan-timeline.expected "$(
+    "$vigil" plan wall.yaml --from "2026-09-29 00:00" \
+        --to "2026-10-09 00:00")"
 exit $fail
