@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "cli/ctl.h"
+#include "util/file.h"
 #include "util/mem.h"
 
 struct buf {
@@ -182,21 +183,6 @@ static json_t *build_args(const char *cmd, int argc, char **argv)
     return a;
 }
 
-static char *read_token(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    char line[256];
-    if (!f || !fgets(line, sizeof(line), f)) {
-        if (f) {
-            fclose(f);
-        }
-        return NULL;
-    }
-    fclose(f);
-    line[strcspn(line, "\r\n")] = 0;
-    return xstrdup(line);
-}
-
 int cli_ctl_main(int argc, char **argv)
 {
     const char *url = getenv("VIGIL_URL");
@@ -208,7 +194,7 @@ int cli_ctl_main(int argc, char **argv)
             url = argv[++i];
         } else if (!strcmp(argv[i], "--token-file") && i + 1 < argc) {
             free(token);
-            if (!(token = read_token(argv[++i]))) {
+            if (!(token = file_first_line(argv[++i]))) {
                 fprintf(stderr, "vigil ctl: cannot read %s\n", argv[i]);
                 return 2;
             }

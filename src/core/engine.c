@@ -40,6 +40,7 @@
 #include "sched/sched.h"
 #include "sched/schedule.h"
 #include "source/source.h"
+#include "util/file.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/png.h"
@@ -1595,23 +1596,16 @@ static void frame_cb(void *ctx)
  * empty. */
 static char *read_token(const char *path, struct vlog *log)
 {
-    FILE *f = fopen(path, "r");
-    char buf[256] = "";
-    if (!f || !fgets(buf, sizeof(buf), f)) {
+    char *token = file_first_line(path);
+    if (!token) {
         VLOG_ERR(log, "cannot read control.token_file %s", path);
-        if (f) {
-            fclose(f);
-        }
-        return NULL;
-    }
-    fclose(f);
-    buf[strcspn(buf, "\r\n")] = 0;
-    if (strlen(buf) < 16) {
+    } else if (strlen(token) < 16) {
         VLOG_ERR(log, "control.token_file %s: the token must be at least "
                       "16 characters", path);
-        return NULL;
+        free(token);
+        token = NULL;
     }
-    return xstrdup(buf);
+    return token;
 }
 
 static const char *web_dir(void)

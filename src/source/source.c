@@ -378,13 +378,22 @@ static void frame_done(struct source *s, int w, int h)
     }
 }
 
-/* Bookkeeping after each packet. A hidden camera counts as live once it
- * delivers a keyframe: its stream is healthy, it just is not decoded. */
-static void packet_seen(struct source *s, struct session *ss,
-                        bool hidden_live)
+/* Bookkeeping after each packet, under one lock: counters, the time the
+ * decoder took (0 when it did not run) and its error count. A hidden
+ * camera counts as live once it delivers a keyframe: its stream is
+ * healthy, it just is not decoded. */
+static void packet_seen(struct source *s, struct session *ss, int size,
+                        int64_t decode_ns, bool hidden_live)
 {
     bool became_live = false;
+    unsigned long errors = decoder_errors(ss->dec);
     pthread_mutex_lock(&s->lock);
+    s->st.packets++;
+    s->st.session_packets++;
+    s->st.bytes += (uint64_t)size;
+    s->st.decode_ns += (uint64_t)decode_ns;
+    s->st.decode_errors += errors - s->dec_errors_seen;
+    s->dec_errors_seen = errors;
     s->st.last_packet_ns = vt_mono_ns();
     s->st.decoding = ss->decoding;
     s->st.gop_cache_bytes = ss->gop_bytes;
@@ -480,11 +489,7 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
             av_packet_unref(ss->pkt);
             continue;
         }
-        pthread_mutex_lock(&s->lock);
-        s->st.packets++;
-        s->st.session_packets++;
-        s->st.bytes += (uint64_t)ss->pkt->size;
-        pthread_mutex_unlock(&s->lock);
+        int size = ss->pkt->size;
         if (pace(s, ss, ss->pkt)) {
             av_packet_unref(ss->pkt);
             break;
@@ -498,7 +503,7 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
                 decoder_flush(ss->dec);
                 ss->decoding = false;
             }
-            packet_seen(s, ss, ss->gop_valid);
+            packet_seen(s, ss, size, 0, ss->gop_valid);
             continue;
         }
         int64_t t0 = vt_mono_ns();
@@ -507,7 +512,7 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
              * too) flat out; only the newest picture is shown */
             av_packet_unref(ss->pkt);
             if (!ss->gop_valid) {
-                packet_seen(s, ss, false);
+                packet_seen(s, ss, size, 0, false);
                 continue; /* wait for a keyframe */
             }
             ss->decoding = true;
@@ -520,12 +525,7 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
             describe(s, ret, "decode", why, why_size);
             return *err = ret;
         }
-        packet_seen(s, ss, false);
-        pthread_mutex_lock(&s->lock);
-        s->st.decode_ns += (uint64_t)(vt_mono_ns() - t0);
-        s->st.decode_errors += decoder_errors(ss->dec) - s->dec_errors_seen;
-        s->dec_errors_seen = decoder_errors(ss->dec);
-        pthread_mutex_unlock(&s->lock);
+        packet_seen(s, ss, size, vt_mono_ns() - t0, false);
     }
     return 0;
 }
