@@ -48,10 +48,19 @@ check(seen.get("page_before") != seen.get("page_after"),
 after = seen.get("page_after", -1)
 check("page %d of 2" % (after + 1) in (seen.get("caption") or ""),
       "the caption followed the event stream: %s" % seen.get("caption"))
-img = wall.snapshot()
-got = [which_colour(centre_colour(img, r)) for r in tile_rects((2, 2), 640,
-                                                              360)]
 want = [CAMS[:4], CAMS[4:] + [None, None]][after] if after in (0, 1) else []
+
+
+def wall_tiles():
+    img = wall.snapshot()
+    return [which_colour(centre_colour(img, r))
+            for r in tile_rects((2, 2), 640, 360)]
+
+
+# The page event can come a composition before the picture does.
+got = []
+wait_for(lambda: got.append(wall_tiles()) or got[-1] == want, 3, "page")
+got = got[-1] if got else None
 check(got == want, "the wall's snapshot shows page %d: %s" % (after + 1,
                                                              got))
 acked = [e for e in wall.journal_events()

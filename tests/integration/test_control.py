@@ -95,10 +95,13 @@ check(wall.post("next", {"screen": "main"}) == 200 and page() == 1,
 check(wall.post("page", {"screen": "main", "page": 0}) == 200, "page 1")
 check(wall.post("fullscreen", {"screen": "main", "tile": 2}) == 200,
       "tile 2 full screen")
-img = wall.snapshot()
-check(which_colour(centre_colour(img, (0, 0, 640, 360))) == "blue" and
-      wall.status()["screens"][0]["layout"] == "1x1",
-      "blue fills the screen")
+# The next composition shows it; the snapshot may come a frame before it.
+seen = []
+check(wall.status()["screens"][0]["layout"] == "1x1" and
+      wait_for(lambda: seen.append(centre_colour(
+          wall.snapshot(), (0, 0, 640, 360))) or
+          which_colour(seen[-1]) == "blue", 3, "full screen"),
+      "blue fills the screen (%s)" % (seen[-1:],))
 check(wall.post("fullscreen", {"screen": "main", "tile": None}) == 200 and
       wall.status()["screens"][0]["layout"] == "2x2", "back from full screen")
 check(wall.post("layout", {"screen": "main", "layout": "1x1",
