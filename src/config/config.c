@@ -301,6 +301,20 @@ static void parse_control(struct ctx *cx, struct fy_node *m)
     }
 }
 
+/* A number in (0, 1]. */
+static void parse_fraction(struct ctx *cx, struct fy_node *n,
+                           const char *what, double *out)
+{
+    const char *f = yp_str(&cx->yp, n, what);
+    char *end;
+    double d = f ? strtod(f, &end) : 0;
+    if (f && (*end || d <= 0 || d > 1)) {
+        ERR(cx, n, "%s: '%s' is not a number in (0, 1]", what, f);
+    } else if (f) {
+        *out = d;
+    }
+}
+
 static void parse_alerts(struct ctx *cx, struct fy_node *m)
 {
     struct config *c = cx->c;
@@ -378,15 +392,8 @@ static void parse_alerts(struct ctx *cx, struct fy_node *m)
                    &c->systemic_min);
         }
         if ((u = yp_get(v, "fraction"))) {
-            const char *f = yp_str(&cx->yp, u, "alerts.systemic.fraction");
-            char *end;
-            double d = f ? strtod(f, &end) : 0;
-            if (f && (*end || d <= 0 || d > 1)) {
-                ERR(cx, u, "alerts.systemic.fraction: '%s' is not a number "
-                           "in (0, 1]", f);
-            } else if (f) {
-                c->systemic_fraction = d;
-            }
+            parse_fraction(cx, u, "alerts.systemic.fraction",
+                           &c->systemic_fraction);
         }
     }
     if ((v = yp_get(m, "exec")) && yp_is_seq(&cx->yp, v, "alerts.exec")) {
@@ -402,6 +409,29 @@ static void parse_alerts(struct ctx *cx, struct fy_node *m)
                 c->exec_argv[c->n_exec_argv++] = s;
             }
         }
+    }
+}
+
+static void parse_performance(struct ctx *cx, struct fy_node *m)
+{
+    static const char *const keys[] = { "preroll", "decode_budget",
+                                        "skip_loop_filter", NULL };
+    struct config *c = cx->c;
+    if (!yp_is_map(&cx->yp, m, "performance")) {
+        return;
+    }
+    yp_check_keys(&cx->yp, m, keys, "performance");
+    struct fy_node *v;
+    if ((v = yp_get(m, "preroll"))) {
+        yp_duration(&cx->yp, v, "performance.preroll", &c->preroll_ms);
+    }
+    if ((v = yp_get(m, "decode_budget"))) {
+        parse_fraction(cx, v, "performance.decode_budget",
+                       &c->decode_budget);
+    }
+    if ((v = yp_get(m, "skip_loop_filter"))) {
+        yp_bool(&cx->yp, v, "performance.skip_loop_filter",
+                &c->skip_loop_filter);
     }
 }
 
@@ -1030,6 +1060,8 @@ struct config *config_load(const char *path, const char *text,
     c->listen_port = 8080;
     c->exec_timeout_ms = 10000;
     c->flap_count = -1;
+    c->preroll_ms = 1000;
+    c->decode_budget = 0.85;
     c->systemic_min = -1;
     const char *slash = strrchr(path, '/');
     cx.dir = slash ? xasprintf("%.*s", (int)(slash - path), path)
@@ -1043,9 +1075,9 @@ struct config *config_load(const char *path, const char *text,
         cfg_errors_add(errs, "%s:1:1: the file is empty", path);
     } else if (root && yp_is_map(&cx.yp, root, "config")) {
         static const char *const keys[] = { "wall", "control", "alerts",
-                                            "defaults", "cameras", "layouts",
-                                            "plans", "calendars", "schedule",
-                                            NULL };
+                                            "defaults", "performance",
+                                            "cameras", "layouts", "plans",
+                                            "calendars", "schedule", NULL };
         yp_check_keys(&cx.yp, root, keys, "config");
         struct fy_node *v;
         parse_wall(&cx, yp_get(root, "wall"));
@@ -1060,6 +1092,9 @@ struct config *config_load(const char *path, const char *text,
         }
         if ((v = yp_get(root, "defaults"))) {
             parse_defaults(&cx, v);
+        }
+        if ((v = yp_get(root, "performance"))) {
+            parse_performance(&cx, v);
         }
         parse_cameras(&cx, yp_get(root, "cameras"));
         layouts_load_dir(c, layouts_dir, errs);

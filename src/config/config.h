@@ -132,6 +132,12 @@ struct config {
     double systemic_fraction;   /* 0: default */
     int64_t flap_window_ms, flap_quiet_ms; /* 0: default */
 
+    /* performance: */
+    int64_t preroll_ms;         /* decode the next page this early; 0: no */
+    double decode_budget;       /* share of all cores decoding may use
+                                 * before load is shed */
+    bool skip_loop_filter;      /* small tiles skip H.264/HEVC deblocking */
+
     enum cfg_transport default_transport;
     enum cfg_hwaccel default_hwaccel;
 

@@ -56,19 +56,31 @@
 #define FONT_PATH "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 /* How often camera health is looked at: the stall-detection granularity. */
 #define HEALTH_PERIOD_MS 25
-/* Cameras of the next page start decoding this long before it shows, so
- * the first frame after the switch is already live. */
-#define PREROLL_MS 1000
+/* A substream whose height is not known yet (not connected) is taken to
+ * fit tiles up to this many lines. */
+#define SUB_HEIGHT_GUESS 480
+
+/* Load shedding, worst last. */
+enum shed_level { SHED_NONE, SHED_PREROLL, SHED_KEYFRAMES };
 
 struct cam_rt {
-    struct source *src;
+    struct source *src;      /* the main stream */
     struct mailbox *mb;
+    struct source *sub_src;  /* the substream, NULL without `sub` */
+    struct mailbox *sub_mb;
     /* loop thread only: */
-    struct source_status st;
+    struct source_status st; /* main stream: the camera's health */
+    struct source_status sub_st;
     enum scene_cam_state eff;
     int64_t eff_since_ns;
     int failed;          /* down since the last time it was live */
-    bool decode;         /* asked to decode (on screen or pre-rolling) */
+    /* where it is shown, from the views (apply_visibility) */
+    bool shown;          /* on a screen now */
+    bool soon;           /* on the next page, pre-rolling */
+    bool large;          /* in a tile over half a screen high */
+    bool alone;          /* the only tile of its screen */
+    int show_w, show_h;  /* its largest tile, pixels */
+    int stream;          /* decoded and shown: 0 main, 1 sub */
     char cond[24];       /* alert condition reported, "" when healthy,
                           * "?" before the first report */
     int online;          /* reported to the sinks: -1 unknown, 0, 1 */
@@ -110,6 +122,8 @@ struct vigil_engine {
     int n_cams;
     struct cam_rt *cams;
     struct render *render;
+    int n_cores;
+    bool soft_render;             /* the renderer scales in software */
 
     /* loop thread only (and create/destroy before/after it runs): */
     uv_loop_t loop;
@@ -126,8 +140,19 @@ struct vigil_engine {
     struct sched_overrides ov;
     struct sched_screen *sched;   /* per screen, for `plan` */
     struct sched_view *views;     /* per screen, last evaluation */
+    int64_t *changed_ms;          /* per screen: when its tiles changed */
     struct scene *scene;          /* last published */
     int png_jobs;
+    /* decoding load, sampled once a second, and what is shed for it */
+    int64_t load_t;
+    uint64_t load_ns;
+    double load;                  /* share of all cores spent decoding */
+    int load_over, load_under;    /* seconds above / well below budget */
+    enum shed_level shed;
+    int64_t shed_since_ms;
+    uint64_t shed_events;         /* times shedding went a level deeper */
+    uint64_t preroll_skipped;     /* page changes not pre-rolled */
+    int64_t preroll_skip_for;     /* the boundary last counted */
 
     pthread_t loop_thread;
     int loop_started;
@@ -140,6 +165,7 @@ struct vigil_engine {
 };
 
 static json_t *screen_json(const struct vigil_engine *e, int s);
+static int set_decoding(struct vigil_engine *e, int i, int64_t now);
 static json_t *camera_json(const struct vigil_engine *e, int i, int64_t now);
 static int command(void *ctx, const char *name, json_t *args,
                    json_t **reply);
@@ -203,15 +229,15 @@ static void publish_scene(struct vigil_engine *e);
  * default 10 of the stream's own frame intervals (667 ms at 15 fps), never
  * under 500 ms; 1 s while the frame rate is unknown. */
 static int64_t stall_budget_ns(const struct vigil_engine *e,
-                               const struct cam_rt *c)
+                               const struct source_status *st)
 {
     if (e->cfg->stall_after_ms) {
         return e->cfg->stall_after_ms * VT_MS;
     }
-    if (!c->st.frame_interval_ns) {
+    if (!st->frame_interval_ns) {
         return VT_S;
     }
-    int64_t ten = 10 * c->st.frame_interval_ns;
+    int64_t ten = 10 * st->frame_interval_ns;
     return ten > 500 * VT_MS ? ten : 500 * VT_MS;
 }
 
@@ -236,22 +262,28 @@ static void sample_errors(struct cam_rt *c, int64_t now)
     }
 }
 
+/* A hidden stream is watched by its packets, a decoded one by its
+ * pictures. */
+static bool stream_stalled(const struct source_status *st, int64_t now,
+                           int64_t budget)
+{
+    return now - (st->decoding ? st->last_frame_ns : st->last_packet_ns) >
+           budget;
+}
+
 /* A camera's state on the wall and its alert condition ("" healthy). */
 static enum scene_cam_state effective_state(const struct vigil_engine *e,
                                             struct cam_rt *c, int64_t now,
                                             char *cond, char *detail,
                                             size_t size)
 {
-    int64_t budget = stall_budget_ns(e, c);
+    int64_t budget = stall_budget_ns(e, &c->st);
     cond[0] = 0;
     switch (c->st.state) {
     case SOURCE_LIVE:
         c->failed = 0;
         sample_errors(c, now);
-        /* a hidden camera is watched by its packets, a shown one by its
-         * pictures */
-        if (now - (c->st.decoding ? c->st.last_frame_ns
-                                  : c->st.last_packet_ns) > budget) {
+        if (stream_stalled(&c->st, now, budget)) {
             strcpy(cond, "stalled");
             snprintf(detail, size, "no %s for %.1f s",
                      c->st.decoding ? "decoded frame" : "data", budget / 1e9);
@@ -350,10 +382,12 @@ static void publish_scene(struct vigil_engine *e)
         sc->screens[s].layout = v->layout;
         sc->screens[s].n_tiles = v->n_tiles;
         memcpy(sc->screens[s].cams, v->cams, sizeof(int) * (size_t)v->n_tiles);
+        sc->screens[s].changed_ms = e->changed_ms[s];
     }
     for (int i = 0; i < e->n_cams; i++) {
         sc->cams[i].state = e->cams[i].eff;
         sc->cams[i].since_ns = e->cams[i].eff_since_ns;
+        sc->cams[i].stream = e->cams[i].stream;
     }
     sc->n_open_alerts = alert_bus_open_count(e->alerts);
     sc->n_banner = alert_bus_banner(e->alerts, sc->banner, 4);
@@ -363,16 +397,73 @@ static void publish_scene(struct vigil_engine *e)
     e->scene = sc;
 }
 
+static const char *const shed_names[] = { "none", "preroll", "keyframes" };
+
+/* Once a second: the share of all cores spent decoding. Above the budget
+ * for 2 s, shed one level more (pre-roll first, then small tiles to
+ * keyframes only); under half of it for 10 s, one level less. */
+static void measure_load(struct vigil_engine *e, int64_t now)
+{
+    if (e->load_t && now - e->load_t < VT_S) {
+        return;
+    }
+    uint64_t ns = 0;
+    for (int i = 0; i < e->n_cams; i++) {
+        ns += e->cams[i].st.decode_ns + e->cams[i].sub_st.decode_ns;
+    }
+    if (e->load_t) {
+        double budget = e->cfg->decode_budget;
+        e->load = (double)(ns - e->load_ns) /
+                  ((double)(now - e->load_t) * e->n_cores);
+        e->load_over = e->load > budget ? e->load_over + 1 : 0;
+        e->load_under = e->load < budget / 2 ? e->load_under + 1 : 0;
+        enum shed_level was = e->shed;
+        if (e->load_over >= 2 && e->shed < SHED_KEYFRAMES) {
+            e->shed++;
+            e->shed_events++;
+        } else if (e->load_under >= 10 && e->shed > SHED_NONE) {
+            e->shed--;
+        }
+        if (e->shed != was) {
+            e->load_over = e->load_under = 0;
+            e->shed_since_ms = vt_wall_ms();
+            if (e->shed > was) {
+                VLOG_WARN(e->log,
+                          "decoding takes %.0f%% of %d cores (budget "
+                          "%.0f%%): shedding %s",
+                          e->load * 100, e->n_cores, budget * 100,
+                          shed_names[e->shed]);
+            } else {
+                VLOG_INFO(e->log, "load %.0f%%: shedding %s", e->load * 100,
+                          shed_names[e->shed]);
+            }
+            if (e->control) {
+                json_t *ev = json_pack("{s:s, s:f}", "shed",
+                                       shed_names[e->shed], "load", e->load);
+                control_broadcast(e->control, "load", ev);
+                json_decref(ev);
+            }
+        }
+    }
+    e->load_t = now;
+    e->load_ns = ns;
+}
+
 static void update_cameras(struct vigil_engine *e)
 {
     int64_t now = vt_mono_ns();
     int64_t wall = vt_wall_ms();
     int changed = 0;
+    measure_load(e, now);
     for (int i = 0; i < e->n_cams; i++) {
         struct cam_rt *c = &e->cams[i];
         const struct cfg_camera *cc = &e->cfg->cameras[i];
         char cond[24], detail[256];
         source_status_get(c->src, &c->st);
+        if (c->sub_src) {
+            source_status_get(c->sub_src, &c->sub_st);
+        }
+        changed |= set_decoding(e, i, now);
         enum scene_cam_state eff =
             effective_state(e, c, now, cond, detail, sizeof(detail));
         /* Report once the camera's state is known (not while it first
@@ -470,9 +561,39 @@ static void switch_plan(struct vigil_engine *e, int plan, int rule,
     }
 }
 
+/* Note where view v of screen s shows its cameras: now, or soon (the
+ * page after the next change, which pre-rolls). */
+static void mark_view(struct vigil_engine *e, int s,
+                      const struct sched_view *v, bool soon)
+{
+    const struct cfg_screen *sc = &e->cfg->screens[s];
+    if (v->layout < 0) {
+        return;
+    }
+    const struct layout *l = &e->cfg->layouts[v->layout];
+    int used = 0;
+    for (int k = 0; k < v->n_tiles; k++) {
+        used += v->cams[k] >= 0;
+    }
+    for (int k = 0; k < v->n_tiles && k < l->n_cells; k++) {
+        if (v->cams[k] < 0) {
+            continue;
+        }
+        struct cam_rt *c = &e->cams[v->cams[k]];
+        struct layout_rect r = layout_tile_rect(l, k, sc->width, sc->height);
+        *(soon ? &c->soon : &c->shown) = true;
+        c->large |= r.h * 2 > sc->height;
+        c->alone |= used == 1 && !soon;
+        if (r.h > c->show_h) {
+            c->show_w = r.w;
+            c->show_h = r.h;
+        }
+    }
+}
+
 /* Mark the cameras on screen at instant t (views as sched_update would
- * compute them then) in `want`. */
-static void mark_views_at(struct vigil_engine *e, int64_t t, bool *want)
+ * compute them then) as coming soon. */
+static void mark_views_at(struct vigil_engine *e, int64_t t)
 {
     const struct config *cfg = e->cfg;
     bool plan_change = e->ov.plan < 0 && t >= e->sched_next_ms;
@@ -488,47 +609,96 @@ static void mark_views_at(struct vigil_engine *e, int64_t t, bool *want)
         struct sched_view v;
         sched_eval_overridden(ss, s, epoch, t, &e->ov, cfg->layouts, NULL,
                               &v);
-        for (int k = 0; k < v.n_tiles; k++) {
-            if (v.cams[k] >= 0) {
-                want[v.cams[k]] = true;
-            }
-        }
+        mark_view(e, s, &v, true);
         if (plan_change) {
             sched_screen_finish(&tmp);
         }
     }
 }
 
+/* Which stream to decode: the substream while the tile is no taller than
+ * it, the main stream for anything larger; the other one when the chosen
+ * one is down or stalled and the other is not. */
+static int pick_stream(const struct vigil_engine *e, const struct cam_rt *c,
+                       int64_t now)
+{
+    if (!c->sub_src) {
+        return 0;
+    }
+    int sub_h = c->sub_st.height > 0 ? c->sub_st.height : SUB_HEIGHT_GUESS;
+    int want = c->show_h > sub_h ? 0 : 1;
+    const struct source_status *w = want ? &c->sub_st : &c->st;
+    const struct source_status *o = want ? &c->st : &c->sub_st;
+    bool w_ok = w->state == SOURCE_LIVE &&
+                !stream_stalled(w, now, stall_budget_ns(e, w));
+    bool o_ok = o->state == SOURCE_LIVE &&
+                !stream_stalled(o, now, stall_budget_ns(e, o));
+    return !w_ok && o_ok ? !want : want;
+}
+
+/* Tell camera i's sources how to decode now. Returns 1 when the stream
+ * shown changed (the scene must say so). */
+static int set_decoding(struct vigil_engine *e, int i, int64_t now)
+{
+    struct cam_rt *c = &e->cams[i];
+    if (!c->src) {
+        return 0;
+    }
+    int old = c->stream;
+    if (c->shown || c->soon) {
+        c->stream = pick_stream(e, c, now);
+    }
+    struct source_decode d[2] = { { .threads = 1 }, { .threads = 1 } };
+    struct source_decode *w = &d[c->stream];
+    const struct source_status *st = c->stream ? &c->sub_st : &c->st;
+    w->on = c->shown || (c->soon && e->shed < SHED_PREROLL);
+    w->keyframes_only = e->shed >= SHED_KEYFRAMES && c->shown && !c->large;
+    w->skip_loop_filter = e->cfg->skip_loop_filter && !c->large;
+    if (c->alone && st->height >= 720) {
+        /* one large picture: frame threads, the cores are otherwise idle */
+        w->threads = e->n_cores < 4 ? e->n_cores : 4;
+    }
+    if (e->soft_render) {
+        w->max_w = c->show_w;
+        w->max_h = c->show_h;
+    }
+    source_set_decode(c->src, &d[0]);
+    if (c->sub_src) {
+        source_set_decode(c->sub_src, &d[1]);
+    }
+    return c->stream != old;
+}
+
 /* Decode only what is on screen or about to be: the current views, and
- * within PREROLL_MS of the next change, the views after it. Returns the
- * instant pre-roll must start (INT64_MAX: none pending). */
+ * within the pre-roll time of the next change, the views after it.
+ * Returns the instant pre-roll must start (INT64_MAX: none pending). */
 static int64_t apply_visibility(struct vigil_engine *e, int64_t now,
                                 int64_t next)
 {
-    bool *want = xcalloc((size_t)e->n_cams + 1, sizeof(bool));
+    for (int i = 0; i < e->n_cams; i++) {
+        struct cam_rt *c = &e->cams[i];
+        c->shown = c->soon = c->large = c->alone = false;
+        c->show_w = c->show_h = 0;
+    }
     for (int s = 0; s < e->cfg->n_screens; s++) {
-        const struct sched_view *v = &e->views[s];
-        for (int k = 0; k < v->n_tiles; k++) {
-            if (v->cams[k] >= 0) {
-                want[v->cams[k]] = true;
-            }
-        }
+        mark_view(e, s, &e->views[s], false);
     }
     int64_t preroll_at = INT64_MAX;
-    if (next != INT64_MAX) {
-        if (next - now <= PREROLL_MS) {
-            mark_views_at(e, next, want);
-        } else {
-            preroll_at = next - PREROLL_MS;
+    int64_t preroll = e->cfg->preroll_ms;
+    if (next != INT64_MAX && preroll > 0) {
+        if (next - now > preroll) {
+            preroll_at = next - preroll;
+        } else if (e->shed < SHED_PREROLL) {
+            mark_views_at(e, next);
+        } else if (e->preroll_skip_for != next) {
+            e->preroll_skip_for = next;
+            e->preroll_skipped++;
         }
     }
+    int64_t mono = vt_mono_ns();
     for (int i = 0; i < e->n_cams; i++) {
-        if (want[i] != e->cams[i].decode && e->cams[i].src) {
-            e->cams[i].decode = want[i];
-            source_set_decode(e->cams[i].src, want[i]);
-        }
+        set_decoding(e, i, mono);
     }
-    free(want);
     return preroll_at;
 }
 
@@ -563,10 +733,18 @@ static void sched_update(struct vigil_engine *e)
         sched_eval_overridden(&e->sched[s], s, e->epoch_ms, now, &e->ov,
                               e->cfg->layouts, down, &e->views[s]);
         const struct sched_view *v = &e->views[s];
-        if (e->control && (v->page != before.page ||
-                           v->layout != before.layout ||
-                           memcmp(v->cams, before.cams,
-                                  sizeof(int) * (size_t)v->n_tiles))) {
+        bool moved = v->page != before.page || v->layout != before.layout ||
+                     v->n_tiles != before.n_tiles ||
+                     memcmp(v->cams, before.cams,
+                            sizeof(int) * (size_t)v->n_tiles);
+        if (moved) {
+            /* a page boundary counts from the boundary itself */
+            e->changed_ms[s] = v->page_start_ms != before.page_start_ms &&
+                                       v->page_start_ms <= now
+                                   ? v->page_start_ms
+                                   : now;
+        }
+        if (e->control && moved) {
             json_t *ev = screen_json(e, s);
             control_broadcast(e->control, "page", ev);
             json_decref(ev);
@@ -576,8 +754,8 @@ static void sched_update(struct vigil_engine *e)
         }
     }
     free(down);
-    publish_scene(e);
     int64_t preroll_at = apply_visibility(e, now, next);
+    publish_scene(e);
     if (preroll_at < next) {
         next = preroll_at;
     }
@@ -675,7 +853,7 @@ static json_t *screen_json(const struct vigil_engine *e, int s)
                                  ? json_string(cfg->cameras[v->cams[t]].id)
                                  : json_null()));
     }
-    return json_pack(
+    json_t *o = json_pack(
         "{s:s, s:i, s:i, s:o, s:i, s:i, s:o, s:o, s:o, s:b}", "id",
         cfg->screens[s].id, "width", cfg->screens[s].width, "height",
         cfg->screens[s].height, "layout",
@@ -687,25 +865,64 @@ static json_t *screen_json(const struct vigil_engine *e, int s)
                                        : iso_time(v->next_change_ms),
         "tiles", tiles, "fullscreen",
         s < SCHED_MAX_SCREENS && e->ov.fullscreen[s] >= 0);
+    int64_t ms[64];
+    int n = render_page_switches(e->render, s, ms, 64);
+    json_t *sw = json_array();
+    for (int i = 0; i < n; i++) {
+        json_array_append_new(sw, json_integer(ms[i]));
+    }
+    json_object_set_new(o, "page_switch_ms", sw);
+    return o;
+}
+
+/* Frames replaced before the wall showed them, both streams. */
+static uint64_t cam_drops(const struct cam_rt *c)
+{
+    return mailbox_drops(c->mb) + (c->sub_mb ? mailbox_drops(c->sub_mb) : 0);
+}
+
+static json_t *stream_json(const struct source_status *st)
+{
+    return json_pack("{s:s, s:i, s:i, s:b, s:i, s:f, s:I, s:I}", "state",
+                     source_state_name(st->state), "width", st->width,
+                     "height", st->height, "decoding", st->decoding,
+                     "threads", st->threads, "fps", st->fps, "frames",
+                     (json_int_t)st->frames, "shed_frames",
+                     (json_int_t)st->shed_frames);
 }
 
 static json_t *camera_json(const struct vigil_engine *e, int i, int64_t now)
 {
     const struct config *cfg = e->cfg;
     const struct cam_rt *c = &e->cams[i];
-    json_t *age = c->st.last_frame_ns
-                      ? json_integer((now - c->st.last_frame_ns) / VT_MS)
+    /* picture facts from the stream shown, counters over both */
+    const struct source_status *sh = c->stream ? &c->sub_st : &c->st;
+    json_t *age = sh->last_frame_ns
+                      ? json_integer((now - sh->last_frame_ns) / VT_MS)
                       : json_null();
     json_t *o = json_pack(
         "{s:s, s:s, s:s, s:s, s:f, s:o, s:I, s:I, s:I, s:I, s:i, s:i, s:s}",
         "id", cfg->cameras[i].id, "name", cfg->cameras[i].name, "state",
-        eff_name(c->eff), "reason", c->st.reason, "fps", c->st.fps,
-        "last_frame_age_ms", age, "frames", (json_int_t)c->st.frames,
-        "reconnects", (json_int_t)c->st.reconnects, "frames_dropped",
-        (json_int_t)mailbox_drops(c->mb), "decode_errors",
-        (json_int_t)c->st.decode_errors, "width", c->st.width, "height",
-        c->st.height, "codec", c->st.codec);
-    json_object_set_new(o, "decoding", json_boolean(c->st.decoding));
+        eff_name(c->eff), "reason", c->st.reason, "fps", sh->fps,
+        "last_frame_age_ms", age, "frames",
+        (json_int_t)(c->st.frames + c->sub_st.frames), "reconnects",
+        (json_int_t)(c->st.reconnects + c->sub_st.reconnects),
+        "frames_dropped",
+        (json_int_t)cam_drops(c),
+        "decode_errors",
+        (json_int_t)(c->st.decode_errors + c->sub_st.decode_errors),
+        "width", sh->width, "height", sh->height, "codec", sh->codec);
+    json_object_set_new(o, "decoding", json_boolean(c->st.decoding ||
+                                                    c->sub_st.decoding));
+    json_object_set_new(o, "stream", json_string(c->stream ? "sub" : "main"));
+    json_object_set_new(o, "shed_frames",
+                        json_integer((json_int_t)(c->st.shed_frames +
+                                                  c->sub_st.shed_frames)));
+    json_t *streams = json_pack("{s:o}", "main", stream_json(&c->st));
+    if (c->sub_src) {
+        json_object_set_new(streams, "sub", stream_json(&c->sub_st));
+    }
+    json_object_set_new(o, "streams", streams);
     json_object_set_new(o, "hwaccel", json_string(c->st.hwaccel));
     json_object_set_new(o, "frames_shown",
                         json_integer((json_int_t)render_camera_shown(
@@ -717,6 +934,22 @@ static json_t *camera_json(const struct vigil_engine *e, int i, int64_t now)
                             ? json_string(c->cond)
                             : json_null());
     return o;
+}
+
+static json_t *load_json(const struct vigil_engine *e)
+{
+    uint64_t shed_frames = 0;
+    for (int i = 0; i < e->n_cams; i++) {
+        shed_frames += e->cams[i].st.shed_frames +
+                       e->cams[i].sub_st.shed_frames;
+    }
+    return json_pack("{s:f, s:f, s:i, s:s, s:o, s:I, s:I, s:I}", "decode",
+                     e->load, "budget", e->cfg->decode_budget, "cores",
+                     e->n_cores, "shed", shed_names[e->shed], "shed_since",
+                     e->shed ? iso_time(e->shed_since_ms) : json_null(),
+                     "shed_events", (json_int_t)e->shed_events,
+                     "shed_frames", (json_int_t)shed_frames,
+                     "preroll_skipped", (json_int_t)e->preroll_skipped);
 }
 
 static json_t *status_json(void *ctx)
@@ -743,6 +976,7 @@ static json_t *status_json(void *ctx)
         alert_bus_open_json(e->alerts), "frames_composed",
         (json_int_t)render_frames_composed(e->render));
     json_object_set_new(doc, "sinks", alert_bus_sinks_json(e->alerts));
+    json_object_set_new(doc, "load", load_json(e));
     return doc;
 }
 
@@ -1297,20 +1531,27 @@ static char *metrics_text(void *ctx)
     PER_CAM("vigil_camera_up", "gauge", "1 when live", "%d",
             c->eff == SCENE_CAM_LIVE);
     PER_CAM("vigil_camera_fps_in", "gauge", "frames decoded per second",
-            "%.2f", c->st.fps);
+            "%.2f", c->st.fps + c->sub_st.fps);
     PER_CAM("vigil_camera_frames_decoded_total", "counter",
-            "frames decoded", "%llu", (unsigned long long)c->st.frames);
+            "frames decoded", "%llu",
+            (unsigned long long)(c->st.frames + c->sub_st.frames));
+    PER_CAM("vigil_camera_frames_shed_total", "counter",
+            "frames not decoded to shed load", "%llu",
+            (unsigned long long)(c->st.shed_frames + c->sub_st.shed_frames));
+    PER_CAM("vigil_camera_substream", "gauge",
+            "1 while the substream is the one decoded", "%d", c->stream);
     PER_CAM("vigil_camera_frames_shown_total", "counter",
              "frames taken for display (fps out: rate() of this)", "%llu",
              (unsigned long long)render_camera_shown(e->render, i));
     PER_CAM("vigil_camera_frames_dropped_total", "counter",
             "frames replaced before the wall showed them", "%llu",
-            (unsigned long long)mailbox_drops(c->mb));
+            (unsigned long long)cam_drops(c));
     PER_CAM("vigil_camera_bytes_total", "counter",
             "video bytes received (bitrate: rate() of this)", "%llu",
-            (unsigned long long)c->st.bytes);
+            (unsigned long long)(c->st.bytes + c->sub_st.bytes));
     PER_CAM("vigil_camera_decode_seconds_total", "counter",
-            "time spent decoding", "%.6f", c->st.decode_ns / 1e9);
+            "time spent decoding", "%.6f",
+            (c->st.decode_ns + c->sub_st.decode_ns) / 1e9);
     PER_CAM("vigil_camera_decode_errors_total", "counter",
             "packets that failed to decode", "%llu",
             (unsigned long long)c->st.decode_errors);
@@ -1320,6 +1561,20 @@ static char *metrics_text(void *ctx)
             "since the last decoded frame (-1: never)", "%.3f",
             c->st.last_frame_ns ? (now - c->st.last_frame_ns) / 1e9 : -1.0);
 #undef PER_CAM
+    help(&t, "vigil_decode_load", "gauge",
+         "share of all cores spent decoding, last second");
+    add(&t, "vigil_decode_load %.4f\n", e->load);
+    help(&t, "vigil_shed_level", "gauge",
+         "load shed: 0 none, 1 pre-roll, 2 small tiles keyframes only");
+    add(&t, "vigil_shed_level %d\n", (int)e->shed);
+    help(&t, "vigil_shed_events_total", "counter",
+         "times shedding went a level deeper");
+    add(&t, "vigil_shed_events_total %llu\n",
+        (unsigned long long)e->shed_events);
+    help(&t, "vigil_preroll_skipped_total", "counter",
+         "page changes not pre-rolled to shed load");
+    add(&t, "vigil_preroll_skipped_total %llu\n",
+        (unsigned long long)e->preroll_skipped);
     help(&t, "vigil_screen_frames_total", "counter", "compositions");
     help(&t, "vigil_screen_render_seconds_total", "counter",
          "time spent composing");
@@ -1677,8 +1932,14 @@ int vigil_engine_create(struct vigil_engine **out,
     }
     e->n_cams = cfg->n_cameras;
     e->cams = xcalloc((size_t)e->n_cams + 1, sizeof(*e->cams));
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    e->n_cores = cores > 0 ? (int)cores : 1;
     for (int i = 0; i < e->n_cams; i++) {
         e->cams[i].mb = mailbox_create();
+        if (cfg->cameras[i].sub) {
+            e->cams[i].sub_mb = mailbox_create();
+            e->cams[i].stream = 1;
+        }
         e->cams[i].online = -1;
         strcpy(e->cams[i].cond, "?");
     }
@@ -1691,6 +1952,7 @@ int vigil_engine_create(struct vigil_engine **out,
     e->ov.full_layout = config_find_layout(cfg, "1x1");
     e->sched = xcalloc((size_t)cfg->n_screens, sizeof(*e->sched));
     e->views = xcalloc((size_t)cfg->n_screens, sizeof(*e->views));
+    e->changed_ms = xcalloc((size_t)cfg->n_screens, sizeof(int64_t));
     for (int i = 0; i < cfg->n_screens; i++) {
         e->views[i].page = e->views[i].layout = -1;
     }
@@ -1723,14 +1985,16 @@ fail:
 int vigil_engine_run(struct vigil_engine *e)
 {
     e->scene = scene_create(e->cfg);
-    struct mailbox **mbs = xcalloc((size_t)e->n_cams + 1, sizeof(*mbs));
+    struct mailbox **mbs = xcalloc((size_t)e->n_cams * 2 + 1, sizeof(*mbs));
     for (int i = 0; i < e->n_cams; i++) {
         mbs[i] = e->cams[i].mb;
+        mbs[e->n_cams + i] = e->cams[i].sub_mb;
     }
     struct render_params rp = {
         .headless = e->set.headless,
         .scene = e->scene,
         .mailboxes = mbs,
+        .sub_mailboxes = mbs + e->n_cams,
         .n_mailboxes = e->n_cams,
         .font_path = FONT_PATH,
         .on_snapshot = snapshot_done,
@@ -1742,6 +2006,7 @@ int vigil_engine_run(struct vigil_engine *e)
         free(mbs);
         return VIGIL_EDISPLAY;
     }
+    e->soft_render = render_software(e->render);
     for (int i = 0; i < e->n_cams; i++) {
         const struct cfg_camera *cc = &e->cfg->cameras[i];
         struct source_params sp = {
@@ -1757,6 +2022,15 @@ int vigil_engine_run(struct vigil_engine *e)
                     (uint64_t)vt_mono_ns(),
         };
         e->cams[i].src = source_create(&sp);
+        if (cc->sub) {
+            char name[160];
+            snprintf(name, sizeof(name), "%s/sub", cc->id);
+            sp.name = name;
+            sp.url = cc->sub;
+            sp.mailbox = e->cams[i].sub_mb;
+            sp.seed ^= 0x5bd1e995;
+            e->cams[i].sub_src = source_create(&sp);
+        }
         e->cams[i].eff_since_ns = vt_mono_ns();
     }
     if (pthread_create(&e->loop_thread, NULL, loop_main, e) != 0) {
@@ -1826,7 +2100,9 @@ void vigil_engine_destroy(struct vigil_engine **pe)
     }
     for (int i = 0; e->cams && i < e->n_cams; i++) {
         source_destroy(e->cams[i].src);
+        source_destroy(e->cams[i].sub_src);
         mailbox_destroy(e->cams[i].mb);
+        mailbox_destroy(e->cams[i].sub_mb);
     }
     free(e->cams);
     if (e->cfg) {
@@ -1836,6 +2112,7 @@ void vigil_engine_destroy(struct vigil_engine **pe)
     }
     free(e->sched);
     free(e->views);
+    free(e->changed_ms);
     scene_unref(e->scene);
     config_unref(e->cfg);
     config_unref(e->cfg_boot);

@@ -20,6 +20,7 @@ struct decoder {
     struct SwsContext *sws;
     unsigned long errors;
     int warned_format;
+    int max_w, max_h;            /* downscale bound; 0: none */
 };
 
 static enum AVPixelFormat pick_format(AVCodecContext *avctx,
@@ -111,7 +112,7 @@ const char *decoder_hwaccel(const struct decoder *d)
 }
 
 int decoder_create(struct decoder **out, const AVCodecParameters *par,
-                   enum decoder_hw hw, struct vlog *log)
+                   enum decoder_hw hw, int threads, struct vlog *log)
 {
     *out = NULL;
     const AVCodec *codec = avcodec_find_decoder(par->codec_id);
@@ -135,7 +136,8 @@ int decoder_create(struct decoder **out, const AVCodecParameters *par,
         setup_hw(d, codec, hw);
     }
     if (!ret) {
-        d->avctx->thread_count = 1;
+        d->avctx->thread_count = threads > 1 ? threads : 1;
+        d->avctx->thread_type = FF_THREAD_FRAME;
         d->avctx->flags2 |= AV_CODEC_FLAG2_FAST;
         ret = avcodec_open2(d->avctx, codec, NULL);
     }
@@ -191,15 +193,37 @@ static int is_full_range(const AVFrame *f)
 /* Convert a frame the renderer cannot take as-is into YUV420P. This is a
  * format conversion (a new picture), not a copy of a frame that could have
  * been handed on. */
+/* The size a picture is scaled down to: the largest that still covers
+ * max_w x max_h at the picture's aspect ratio, even, never upscaled. */
+static void scaled_size(const struct decoder *d, const AVFrame *f, int *w,
+                        int *h)
+{
+    *w = f->width;
+    *h = f->height;
+    if (d->max_w <= 0 || d->max_h <= 0) {
+        return;
+    }
+    double k = (double)d->max_w / f->width;
+    if ((double)d->max_h / f->height > k) {
+        k = (double)d->max_h / f->height;
+    }
+    if (k < 0.9) { /* a few percent is not worth a pass over the picture */
+        *w = ((int)(f->width * k + 1.5)) & ~1;
+        *h = ((int)(f->height * k + 1.5)) & ~1;
+    }
+}
+
 static int convert(struct decoder *d, AVFrame *src, AVFrame **out)
 {
+    int w, h;
+    scaled_size(d, src, &w, &h);
     if (!d->warned_format) {
         VLOG_DEBUG(d->log, "converting %s to yuv420p",
                    av_get_pix_fmt_name(src->format));
         d->warned_format = 1;
     }
     d->sws = sws_getCachedContext(d->sws, src->width, src->height,
-                                  src->format, src->width, src->height,
+                                  src->format, w, h,
                                   AV_PIX_FMT_YUV420P, SWS_BILINEAR, NULL,
                                   NULL, NULL);
     AVFrame *dst = av_frame_alloc();
@@ -211,8 +235,8 @@ static int convert(struct decoder *d, AVFrame *src, AVFrame **out)
     sws_setColorspaceDetails(d->sws, coefs, is_full_range(src), coefs, 0, 0,
                              1 << 16, 1 << 16);
     dst->format = AV_PIX_FMT_YUV420P;
-    dst->width = src->width;
-    dst->height = src->height;
+    dst->width = w;
+    dst->height = h;
     int ret = av_frame_get_buffer(dst, 0);
     if (ret >= 0) {
         ret = av_frame_copy_props(dst, src);
@@ -255,7 +279,9 @@ int decoder_receive(struct decoder *d, AVFrame **out)
         }
         av_frame_move_ref(d->tmp, d->sw);
     }
-    if (renderer_ready(d->tmp)) {
+    int w, h;
+    scaled_size(d, d->tmp, &w, &h);
+    if (renderer_ready(d->tmp) && w == d->tmp->width && h == d->tmp->height) {
         /* Move the reference out; tmp is left blank for the next call. */
         AVFrame *f = av_frame_alloc();
         if (!f) {
@@ -279,4 +305,22 @@ void decoder_flush(struct decoder *d)
 unsigned long decoder_errors(const struct decoder *d)
 {
     return d->errors;
+}
+
+void decoder_set_skip(struct decoder *d, int skip_loop_filter)
+{
+    d->avctx->skip_loop_filter = skip_loop_filter ? AVDISCARD_ALL
+                                                  : AVDISCARD_DEFAULT;
+}
+
+void decoder_set_max_size(struct decoder *d, int w, int h)
+{
+    d->max_w = w;
+    d->max_h = h;
+}
+
+void decoder_size(const struct decoder *d, int *w, int *h)
+{
+    *w = d->avctx->width;
+    *h = d->avctx->height;
 }

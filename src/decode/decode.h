@@ -24,9 +24,11 @@ struct decoder;
 enum decoder_hw { DECODER_HW_NONE, DECODER_HW_AUTO, DECODER_HW_VAAPI,
                   DECODER_HW_CUDA };
 
-/* Returns 0 and *out, or a negative AVERROR-converted error code. */
+/* Returns 0 and *out, or a negative AVERROR-converted error code.
+ * threads > 1: frame threads (for one large picture; each adds a frame of
+ * latency and a frame of memory). */
 int decoder_create(struct decoder **out, const struct AVCodecParameters *par,
-                   enum decoder_hw hw, struct vlog *log);
+                   enum decoder_hw hw, int threads, struct vlog *log);
 
 /* "cuda", "vaapi" or "none": what actually decodes. */
 const char *decoder_hwaccel(const struct decoder *d);
@@ -39,6 +41,19 @@ int decoder_send(struct decoder *d, const struct AVPacket *pkt);
 /* Get the next decoded frame: 0 and *out set (caller owns it), -EAGAIN when
  * the decoder needs more input, or a negative error. */
 int decoder_receive(struct decoder *d, struct AVFrame **out);
+
+/* Skip H.264/HEVC deblocking (about a fifth of the decode cost; the
+ * blocking barely shows in a small tile). Takes effect with the next
+ * packet. */
+void decoder_set_skip(struct decoder *d, int skip_loop_filter);
+
+/* Scale pictures down (swscale, on the calling worker thread) to the
+ * smallest size that still covers w x h at their own aspect ratio; 0, 0:
+ * full size. For renderers that scale in software. */
+void decoder_set_max_size(struct decoder *d, int w, int h);
+
+/* The stream's picture size (before any scaling down). */
+void decoder_size(const struct decoder *d, int *w, int *h);
 
 /* Forget buffered state (the next packet will be a keyframe). */
 void decoder_flush(struct decoder *d);

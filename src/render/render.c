@@ -28,6 +28,10 @@
 #include "util/time.h"
 
 #define MAX_SNAP_REQ 16
+#define SWITCH_RING 64
+/* A picture taken this long before a page change is not "of" the new
+ * page (pre-roll starts 1 s before it). */
+#define SWITCH_FRESH_NS (1500 * VT_MS)
 #define FONT_MIN 8
 #define FONT_MAX 72
 #define HEADLESS_FRAME_NS (40 * VT_MS) /* 25 fps cap without vsync */
@@ -48,12 +52,20 @@ struct screen {
     SDL_Renderer *r;
     struct cam_tex *tex;  /* per camera */
     atomic_uint_fast64_t frames, ns; /* compositions and their cost */
+    /* page switch: from the change to the first composition in which
+     * every tile of a live camera shows a fresh picture */
+    int64_t switch_from_ms;          /* 0: none pending */
+    int64_t switch_seen_ns;          /* when the scene arrived */
+    pthread_mutex_t switch_lock;     /* guards the ring below */
+    int64_t switch_ms[SWITCH_RING];
+    int n_switch;                    /* total measured */
 };
 
 struct held {
     AVFrame *frame;       /* newest frame taken from the mailbox */
-    uint64_t mb_gen;      /* mailbox generation seen */
+    uint64_t mb_gen[2];   /* generation seen: main, substream mailbox */
     uint64_t gen;         /* bumps when frame changes */
+    int64_t taken_ns;     /* when frame was taken from its mailbox */
     atomic_uint_fast64_t shown; /* frames taken for display */
 };
 
@@ -108,6 +120,7 @@ static void screen_finish(struct render *r, struct screen *s)
     if (s->win) {
         SDL_DestroyWindow(s->win);
     }
+    pthread_mutex_destroy(&s->switch_lock);
 }
 
 static int screen_init(struct render *r, struct screen *s,
@@ -183,6 +196,9 @@ struct render *render_create(const struct render_params *p)
     const struct config *cfg = r->scene->cfg;
     r->n_screens = cfg->n_screens;
     r->screens = xcalloc((size_t)r->n_screens, sizeof(*r->screens));
+    for (int i = 0; i < r->n_screens; i++) {
+        pthread_mutex_init(&r->screens[i].switch_lock, NULL);
+    }
     for (int i = 0; i < r->n_screens; i++) {
         if (screen_init(r, &r->screens[i], &cfg->screens[i]) < 0) {
             goto fail;
@@ -264,6 +280,18 @@ void render_request_snapshot(struct render *r, int screen, uint64_t id)
         return;
     }
     render_wake(r);
+}
+
+int render_software(struct render *r)
+{
+    for (int i = 0; i < r->n_screens; i++) {
+        SDL_RendererInfo info;
+        if (SDL_GetRendererInfo(r->screens[i].r, &info) != 0 ||
+            (info.flags & SDL_RENDERER_SOFTWARE)) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 uint64_t render_camera_shown(struct render *r, int cam)
@@ -527,6 +555,46 @@ static void compose(struct render *r, int si, int64_t now)
     }
 }
 
+/* After a composition: if a page change is pending and every tile of a
+ * live camera now shows a fresh picture, record how long it took. */
+static void switch_check(struct render *r, int si)
+{
+    struct screen *s = &r->screens[si];
+    const struct scene_screen *ss = &r->scene->screens[si];
+    if (!s->switch_from_ms) {
+        return;
+    }
+    for (int t = 0; t < ss->n_tiles; t++) {
+        int c = ss->cams[t];
+        if (c >= 0 && r->scene->cams[c].state == SCENE_CAM_LIVE &&
+            (!r->held[c].frame ||
+             r->held[c].taken_ns < s->switch_seen_ns - SWITCH_FRESH_NS)) {
+            return;
+        }
+    }
+    pthread_mutex_lock(&s->switch_lock);
+    s->switch_ms[s->n_switch++ % SWITCH_RING] =
+        vt_wall_ms() - s->switch_from_ms;
+    pthread_mutex_unlock(&s->switch_lock);
+    s->switch_from_ms = 0;
+}
+
+int render_page_switches(struct render *r, int screen, int64_t *ms, int max)
+{
+    if (!r || screen < 0 || screen >= r->n_screens) {
+        return 0;
+    }
+    struct screen *s = &r->screens[screen];
+    pthread_mutex_lock(&s->switch_lock);
+    int n = s->n_switch < SWITCH_RING ? s->n_switch : SWITCH_RING;
+    n = n < max ? n : max;
+    for (int i = 0; i < n; i++) {
+        ms[i] = s->switch_ms[(s->n_switch - n + i) % SWITCH_RING];
+    }
+    pthread_mutex_unlock(&s->switch_lock);
+    return n;
+}
+
 static void snapshot(struct render *r, struct snap_req q)
 {
     if (q.screen < 0 || q.screen >= r->n_screens) {
@@ -565,17 +633,32 @@ static int refresh(struct render *r)
     r->next_scene = NULL;
     pthread_mutex_unlock(&r->lock);
     if (next) {
+        for (int si = 0; si < r->n_screens; si++) {
+            struct screen *s = &r->screens[si];
+            int64_t changed = next->screens[si].changed_ms;
+            if (changed && changed != r->scene->screens[si].changed_ms) {
+                s->switch_from_ms = changed;
+                s->switch_seen_ns = vt_mono_ns();
+            }
+        }
         scene_unref(r->scene);
         r->scene = next;
         dirty = 1;
     }
     for (int c = 0; c < r->n_cams; c++) {
         struct held *h = &r->held[c];
-        AVFrame *f = mailbox_take(r->p.mailboxes[c], &h->mb_gen);
+        /* Taken from the stream the scene names; until that one has a
+         * picture the last one stays up (no black flash on a switch). */
+        int sub = r->scene->cams[c].stream && r->p.sub_mailboxes &&
+                  r->p.sub_mailboxes[c];
+        AVFrame *f = mailbox_take(sub ? r->p.sub_mailboxes[c]
+                                      : r->p.mailboxes[c],
+                                  &h->mb_gen[sub]);
         if (f) {
             av_frame_free(&h->frame);
             h->frame = f;
             h->gen++;
+            h->taken_ns = vt_mono_ns();
             atomic_fetch_add(&h->shown, 1);
             dirty = 1; /* conservative: a hidden camera also redraws */
         }
@@ -718,6 +801,7 @@ int render_run(struct render *r)
             for (int si = 0; si < r->n_screens; si++) {
                 int64_t t0 = vt_mono_ns();
                 compose(r, si, now);
+                switch_check(r, si);
                 atomic_fetch_add(&r->screens[si].frames, 1);
                 atomic_fetch_add(&r->screens[si].ns,
                                  (uint64_t)(vt_mono_ns() - t0));

@@ -45,6 +45,8 @@ struct render_params {
     int headless;
     struct scene *scene;        /* initial scene; the renderer takes a ref */
     struct mailbox **mailboxes; /* one per camera, borrowed */
+    struct mailbox **sub_mailboxes; /* per camera: its substream's, or
+                                     * NULL; the scene says which shows */
     int n_mailboxes;
     const char *font_path;      /* TTF for labels */
     render_snapshot_fn on_snapshot;
@@ -54,6 +56,16 @@ struct render_params {
 
 struct render *render_create(const struct render_params *p);
 void render_destroy(struct render *r);
+
+/* Whether the renderer scales in software (headless canvases, or no GPU
+ * renderer): then pictures are best scaled down before they get here. */
+int render_software(struct render *r);
+
+/* The last (up to max) page-switch latencies of a screen, oldest first, in
+ * ms: from the change (a page boundary or an operator's command) to the
+ * first composition in which every tile of a live camera shows a fresh
+ * picture. Returns how many were written. Any thread. */
+int render_page_switches(struct render *r, int screen, int64_t *ms, int max);
 
 /* Draw until render_quit() or the user closes a window. Returns 0. */
 int render_run(struct render *r);

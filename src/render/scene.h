@@ -22,11 +22,14 @@ struct scene_screen {
     int layout;          /* index into cfg->layouts, -1: blank screen */
     int n_tiles;
     int cams[64];        /* camera index per tile, -1: blank tile */
+    int64_t changed_ms;  /* wall time the tiles last changed (a page
+                          * boundary, or an operator's command) */
 };
 
 struct scene_cam {
     enum scene_cam_state state;
     int64_t since_ns;    /* monotonic time the state began */
+    int stream;          /* frames come from: 0 main, 1 substream */
 };
 
 struct scene {

@@ -38,7 +38,7 @@
 
 struct source {
     struct source_params p;
-    atomic_bool want_decode;
+    atomic_uint_fast64_t want; /* packed struct source_decode */
     char *url;
     char *name;
     struct vlog *log;
@@ -168,6 +168,7 @@ struct session {
     bool gop_valid;     /* starts at a keyframe and nothing was dropped */
     bool intra_only;    /* every packet is a keyframe (MJPEG, raw video) */
     bool decoding;
+    uint64_t dec_mode;  /* packed source_decode the decoder was set up for */
     int stream;
     int paced;          /* local input: play at its own rate */
     int64_t pace_origin_ns, pace_origin_pts;
@@ -212,6 +213,39 @@ static int open_input(struct source *s, struct session *ss,
     return 0;
 }
 
+/* struct source_decode packed into one atomic word. */
+static uint64_t pack(const struct source_decode *d)
+{
+    return (uint64_t)d->on | (uint64_t)d->keyframes_only << 1 |
+           (uint64_t)d->skip_loop_filter << 2 |
+           (uint64_t)(d->threads > 1 ? d->threads & 0xff : 1) << 8 |
+           (uint64_t)(d->max_w & 0xffff) << 16 |
+           (uint64_t)(d->max_h & 0xffff) << 32;
+}
+
+static struct source_decode unpack(uint64_t v)
+{
+    return (struct source_decode){
+        .on = v & 1,
+        .keyframes_only = v >> 1 & 1,
+        .skip_loop_filter = v >> 2 & 1,
+        .threads = (int)(v >> 8 & 0xff),
+        .max_w = (int)(v >> 16 & 0xffff),
+        .max_h = (int)(v >> 32 & 0xffff),
+    };
+}
+
+static enum decoder_hw hw_wanted(const struct source *s)
+{
+    static const enum decoder_hw hw_map[] = {
+        [CFG_HWACCEL_AUTO] = DECODER_HW_AUTO,
+        [CFG_HWACCEL_NONE] = DECODER_HW_NONE,
+        [CFG_HWACCEL_VAAPI] = DECODER_HW_VAAPI,
+        [CFG_HWACCEL_CUDA] = DECODER_HW_CUDA,
+    };
+    return hw_map[s->p.hwaccel];
+}
+
 static int open_session(struct source *s, struct session *ss, char *why,
                         size_t why_size, int *err)
 {
@@ -247,14 +281,11 @@ static int open_session(struct source *s, struct session *ss, char *why,
         }
     }
     AVStream *st = ss->fmt->streams[ss->stream];
-    static const enum decoder_hw hw_map[] = {
-        [CFG_HWACCEL_AUTO] = DECODER_HW_AUTO,
-        [CFG_HWACCEL_NONE] = DECODER_HW_NONE,
-        [CFG_HWACCEL_VAAPI] = DECODER_HW_VAAPI,
-        [CFG_HWACCEL_CUDA] = DECODER_HW_CUDA,
-    };
-    ret = decoder_create(&ss->dec, st->codecpar, hw_map[s->p.hwaccel],
-                         s->log);
+    ret = decoder_create(&ss->dec, st->codecpar, hw_wanted(s), 1, s->log);
+    ss->dec_mode = pack(&(struct source_decode){ .threads = 1 });
+    pthread_mutex_lock(&s->lock);
+    s->st.threads = 1;
+    pthread_mutex_unlock(&s->lock);
     if (ret < 0) {
         snprintf(why, why_size, "cannot decode %s",
                  avcodec_get_name(st->codecpar->codec_id));
@@ -378,12 +409,24 @@ static void frame_done(struct source *s, int w, int h)
     }
 }
 
+/* Move a decoded picture into the mailbox and count it. */
+static void publish(struct source *s, struct session *ss, AVFrame **f)
+{
+    int w, h;
+    decoder_size(ss->dec, &w, &h);
+    mailbox_put(s->p.mailbox, f);
+    frame_done(s, w, h);
+    if (s->p.on_frame) {
+        s->p.on_frame(s->p.cb_ctx);
+    }
+}
+
 /* Bookkeeping after each packet, under one lock: counters, the time the
  * decoder took (0 when it did not run) and its error count. A hidden
  * camera counts as live once it delivers a keyframe: its stream is
  * healthy, it just is not decoded. */
 static void packet_seen(struct source *s, struct session *ss, int size,
-                        int64_t decode_ns, bool hidden_live)
+                        int64_t decode_ns, bool hidden_live, bool shed)
 {
     bool became_live = false;
     unsigned long errors = decoder_errors(ss->dec);
@@ -396,6 +439,7 @@ static void packet_seen(struct source *s, struct session *ss, int size,
     s->dec_errors_seen = errors;
     s->st.last_packet_ns = vt_mono_ns();
     s->st.decoding = ss->decoding;
+    s->st.shed_frames += shed;
     s->st.gop_cache_bytes = ss->gop_bytes;
     if (hidden_live && s->st.state != SOURCE_LIVE) {
         became_live = true;
@@ -422,12 +466,7 @@ static int decode_packet(struct source *s, struct session *ss,
             *hold = f;
             continue;
         }
-        int w = f->width, h = f->height;
-        mailbox_put(s->p.mailbox, &f);
-        frame_done(s, w, h);
-        if (s->p.on_frame) {
-            s->p.on_frame(s->p.cb_ctx);
-        }
+        publish(s, ss, &f);
     }
     if (ret != -EAGAIN && ret != AVERROR_EOF && ret < 0) {
         /* A broken frame is skipped, not a reason to reconnect. */
@@ -457,13 +496,39 @@ static int catch_up(struct source *s, struct session *ss)
         }
     }
     if (newest) {
-        int w = newest->width, h = newest->height;
-        mailbox_put(s->p.mailbox, &newest);
-        frame_done(s, w, h);
-        if (s->p.on_frame) {
-            s->p.on_frame(s->p.cb_ctx);
-        }
+        publish(s, ss, &newest);
     }
+    return 0;
+}
+
+/* Bring the decoder in line with what the loop asked for. A new thread
+ * count needs a new decoder: it restarts from the GOP cache. */
+static int apply_mode(struct source *s, struct session *ss, uint64_t mode)
+{
+    struct source_decode want = unpack(mode), had = unpack(ss->dec_mode);
+    if ((mode & ~UINT64_C(3)) == (ss->dec_mode & ~UINT64_C(3))) {
+        return 0; /* on and keyframes_only are the loop's business */
+    }
+    if (want.threads != had.threads) {
+        struct decoder *dec;
+        AVStream *st = ss->fmt->streams[ss->stream];
+        int ret = decoder_create(&dec, st->codecpar, hw_wanted(s),
+                                 want.threads, s->log);
+        if (ret < 0) {
+            return ret;
+        }
+        decoder_destroy(ss->dec);
+        ss->dec = dec;
+        s->dec_errors_seen = 0;
+        ss->decoding = false;
+        pthread_mutex_lock(&s->lock);
+        s->st.threads = want.threads;
+        pthread_mutex_unlock(&s->lock);
+        VLOG_DEBUG(s->log, "decoder threads: %d", want.threads);
+    }
+    decoder_set_skip(ss->dec, want.skip_loop_filter);
+    decoder_set_max_size(ss->dec, want.max_w, want.max_h);
+    ss->dec_mode = mode;
     return 0;
 }
 
@@ -495,24 +560,31 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
             break;
         }
         gop_add(ss, ss->pkt);
-        bool want = atomic_load(&s->want_decode);
-        if (!want) {
-            /* hidden: read, cache, watch; do not decode */
+        uint64_t mode = atomic_load(&s->want);
+        bool key = (ss->pkt->flags & AV_PKT_FLAG_KEY) || ss->intra_only;
+        if (!(mode & 1) || ((mode & 2) && !key)) {
+            /* hidden: read, cache, watch; do not decode. Shed (shown,
+             * keyframes only): the same for every other picture. */
             av_packet_unref(ss->pkt);
             if (ss->decoding) {
                 decoder_flush(ss->dec);
                 ss->decoding = false;
             }
-            packet_seen(s, ss, size, 0, ss->gop_valid);
+            packet_seen(s, ss, size, 0, ss->gop_valid, (mode & 1) != 0);
             continue;
         }
         int64_t t0 = vt_mono_ns();
+        if ((ret = apply_mode(s, ss, mode)) < 0) {
+            av_packet_unref(ss->pkt);
+            describe(s, ret, "decoder", why, why_size);
+            return *err = ret;
+        }
         if (!ss->decoding) {
             /* becoming visible: decode the cache (it holds this packet
              * too) flat out; only the newest picture is shown */
             av_packet_unref(ss->pkt);
             if (!ss->gop_valid) {
-                packet_seen(s, ss, size, 0, false);
+                packet_seen(s, ss, size, 0, false, false);
                 continue; /* wait for a keyframe */
             }
             ss->decoding = true;
@@ -525,7 +597,7 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
             describe(s, ret, "decode", why, why_size);
             return *err = ret;
         }
-        packet_seen(s, ss, size, vt_mono_ns() - t0, false);
+        packet_seen(s, ss, size, vt_mono_ns() - t0, false, false);
     }
     return 0;
 }
@@ -602,7 +674,7 @@ struct source *source_create(const struct source_params *p)
     s->errlog = (struct vlog_ratelimit){ .interval_ns = 60 * VT_S,
                                          .burst = 3 };
     atomic_init(&s->stop, false);
-    atomic_init(&s->want_decode, p->decode);
+    atomic_init(&s->want, pack(&(struct source_decode){ .on = p->decode }));
     pthread_mutex_init(&s->lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -641,9 +713,9 @@ void source_destroy(struct source *s)
     free(s);
 }
 
-void source_set_decode(struct source *s, bool decode)
+void source_set_decode(struct source *s, const struct source_decode *d)
 {
-    atomic_store(&s->want_decode, decode);
+    atomic_store(&s->want, pack(d));
 }
 
 void source_status_get(struct source *s, struct source_status *out)

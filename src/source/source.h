@@ -61,6 +61,8 @@ struct source_status {
     int64_t last_packet_ns;  /* monotonic; 0: never */
     bool decoding;           /* decoding now (the camera is wanted) */
     uint64_t gop_cache_bytes; /* packets held since the last keyframe */
+    uint64_t shed_frames;    /* shown but skipped: keyframes-only shedding */
+    int threads;             /* decoder threads now */
     uint64_t seq;            /* bumped on every state change */
 };
 
@@ -85,15 +87,25 @@ struct source_params {
 
 struct source *source_create(const struct source_params *p);
 
+/* How a camera is decoded, as the loop thread wants it now. */
+struct source_decode {
+    bool on;               /* decode (else read, cache and watch only) */
+    bool keyframes_only;   /* shed load: skip every other picture */
+    bool skip_loop_filter; /* small tile: skip deblocking */
+    int threads;           /* 1, or frame threads for one large tile */
+    int max_w, max_h;      /* software rendering: scale down to cover this
+                            * (0: full size) */
+};
+
 /*
- * Decode or not. A camera nobody sees is still read (keepalives flow, its
+ * Decode or not, and how. A camera nobody sees is still read (keepalives flow, its
  * health is watched from packet arrival) but not decoded; its packets
  * since the last keyframe are kept (by reference, bounded in bytes). When
  * decoding is wanted again, that cache is decoded flat out and only the
  * newest picture goes to the mailbox, so the camera shows at once. Any
  * thread.
  */
-void source_set_decode(struct source *s, bool decode);
+void source_set_decode(struct source *s, const struct source_decode *d);
 /* Stop the worker (aborting any blocking call) and free. Accepts NULL. */
 void source_destroy(struct source *s);
 void source_status_get(struct source *s, struct source_status *out);
