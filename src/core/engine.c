@@ -658,9 +658,17 @@ static int set_decoding(struct vigil_engine *e, int i, int64_t now)
         /* one large picture: frame threads, the cores are otherwise idle */
         w->threads = e->n_cores < 4 ? e->n_cores : 4;
     }
-    if (e->soft_render) {
-        w->max_w = c->show_w;
-        w->max_h = c->show_h;
+    if (e->soft_render && st->width > 0 && st->height > 0 && c->show_w) {
+        /* the size the renderer would scale the picture to in its largest
+         * tile, so that it copies it 1:1 instead */
+        struct layout_rect in = render_tile_inner(
+            (struct layout_rect){ 0, 0, c->show_w, c->show_h });
+        struct layout_rect d, src;
+        layout_fit_rect(e->cfg->fit, st->width, st->height, in, &d, &src);
+        if (src.w > 0 && src.h > 0) {
+            w->max_w = (int)((int64_t)st->width * d.w / src.w) & ~1;
+            w->max_h = (int)((int64_t)st->height * d.h / src.h) & ~1;
+        }
     }
     source_set_decode(c->src, &d[0]);
     if (c->sub_src) {

@@ -47,9 +47,9 @@ int decoder_receive(struct decoder *d, struct AVFrame **out);
  * packet. */
 void decoder_set_skip(struct decoder *d, int skip_loop_filter);
 
-/* Scale pictures down (swscale, on the calling worker thread) to the
- * smallest size that still covers w x h at their own aspect ratio; 0, 0:
- * full size. For renderers that scale in software. */
+/* Scale pictures down (swscale, on the calling worker thread) to w x h
+ * when that is clearly smaller (0, 0: full size): for renderers that scale
+ * in software, which then copy the picture 1:1. */
 void decoder_set_max_size(struct decoder *d, int w, int h);
 
 /* The stream's picture size (before any scaling down). */

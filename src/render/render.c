@@ -51,6 +51,9 @@ struct screen {
     SDL_Texture *target;  /* windowed: composition at configured size */
     SDL_Renderer *r;
     struct cam_tex *tex;  /* per camera */
+    /* what the canvas holds, for redrawing only the tiles that changed */
+    uint64_t drawn_scene;    /* scene_seq drawn in full */
+    uint64_t drawn_gen[64];  /* per tile: held-frame generation drawn */
     atomic_uint_fast64_t frames, ns; /* compositions and their cost */
     /* page switch: from the change to the first composition in which
      * every tile of a live camera shows a fresh picture */
@@ -85,6 +88,7 @@ struct render {
     struct screen *screens;
     int n_screens;
     struct held *held;
+    uint64_t scene_seq;   /* bumps with every new scene */
     int n_cams;
     struct scene *scene;  /* drawn scene, main thread only */
     TTF_Font *fonts[FONT_MAX + 1];
@@ -182,6 +186,7 @@ struct render *render_create(const struct render_params *p)
     atomic_init(&r->quit, false);
     atomic_init(&r->composed, 0);
     r->scene = scene_ref(p->scene);
+    r->scene_seq = 1; /* screens start with nothing drawn (0) */
 
     Uint32 sub = p->headless ? SDL_INIT_EVENTS : SDL_INIT_VIDEO;
     if (SDL_InitSubSystem(sub) != 0) {
@@ -280,6 +285,12 @@ void render_request_snapshot(struct render *r, int screen, uint64_t id)
         return;
     }
     render_wake(r);
+}
+
+struct layout_rect render_tile_inner(struct layout_rect tile)
+{
+    return (struct layout_rect){ tile.x + 1, tile.y + 1, tile.w - 2,
+                                 tile.h - 2 };
 }
 
 int render_software(struct render *r)
@@ -400,7 +411,8 @@ static void draw_tile(struct render *r, struct screen *s, int cam,
 {
     const struct config *cfg = r->scene->cfg;
     SDL_Renderer *sr = s->r;
-    SDL_Rect inner = { rc.x + 1, rc.y + 1, rc.w - 2, rc.h - 2 };
+    struct layout_rect in = render_tile_inner(rc);
+    SDL_Rect inner = { in.x, in.y, in.w, in.h };
     SDL_SetRenderDrawColor(sr, 14, 14, 16, 255);
     SDL_RenderFillRect(sr, &inner);
     if (cam < 0 || cam >= r->n_cams) {
@@ -529,6 +541,16 @@ static void draw_overlays(struct render *r, struct screen *s)
     }
 }
 
+static int any_overlay(struct render *r);
+
+/* Anything drawn over the tiles or changing by the clock: then the whole
+ * screen is drawn again. */
+static int screen_overlaid(const struct render *r)
+{
+    return r->scene->n_open_alerts > 0 || r->scene->status_line[0] ||
+           r->help;
+}
+
 static void compose(struct render *r, int si, int64_t now)
 {
     struct screen *s = &r->screens[si];
@@ -536,16 +558,32 @@ static void compose(struct render *r, int si, int64_t now)
     if (s->target) {
         SDL_SetRenderTarget(s->r, s->target);
     }
-    SDL_SetRenderDrawColor(s->r, 0, 0, 0, 255);
-    SDL_RenderClear(s->r);
+    /* The canvas keeps what was drawn: with the same scene and nothing
+     * drawn over the tiles, only tiles with a new picture are drawn (each
+     * draw_tile paints its whole tile). */
+    int full = s->drawn_scene != r->scene_seq || screen_overlaid(r) ||
+               any_overlay(r);
+    if (full) {
+        SDL_SetRenderDrawColor(s->r, 0, 0, 0, 255);
+        SDL_RenderClear(s->r);
+    }
     if (ss->layout >= 0) {
         const struct layout *l = &r->scene->cfg->layouts[ss->layout];
         for (int t = 0; t < ss->n_tiles && t < l->n_cells; t++) {
+            int c = ss->cams[t];
+            uint64_t gen = c >= 0 ? r->held[c].gen : 0;
+            if (!full && gen == s->drawn_gen[t]) {
+                continue;
+            }
             struct layout_rect rc = layout_tile_rect(l, t, s->w, s->h);
-            draw_tile(r, s, ss->cams[t], rc, now);
+            draw_tile(r, s, c, rc, now);
+            s->drawn_gen[t] = gen;
         }
     }
-    draw_overlays(r, s);
+    if (full) {
+        draw_overlays(r, s);
+    }
+    s->drawn_scene = r->scene_seq;
     if (s->target) {
         SDL_SetRenderTarget(s->r, NULL);
         SDL_SetRenderDrawColor(s->r, 0, 0, 0, 255);
@@ -643,6 +681,7 @@ static int refresh(struct render *r)
         }
         scene_unref(r->scene);
         r->scene = next;
+        r->scene_seq++;
         dirty = 1;
     }
     for (int c = 0; c < r->n_cams; c++) {

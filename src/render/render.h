@@ -18,6 +18,8 @@
 
 #include <stdint.h>
 
+#include "layout/layout.h"
+
 struct mailbox;
 struct scene;
 struct render;
@@ -56,6 +58,9 @@ struct render_params {
 
 struct render *render_create(const struct render_params *p);
 void render_destroy(struct render *r);
+
+/* Where a tile's picture goes: the tile less its 1-pixel border. */
+struct layout_rect render_tile_inner(struct layout_rect tile);
 
 /* Whether the renderer scales in software (headless canvases, or no GPU
  * renderer): then pictures are best scaled down before they get here. */

@@ -93,8 +93,8 @@ struct source_decode {
     bool keyframes_only;   /* shed load: skip every other picture */
     bool skip_loop_filter; /* small tile: skip deblocking */
     int threads;           /* 1, or frame threads for one large tile */
-    int max_w, max_h;      /* software rendering: scale down to cover this
-                            * (0: full size) */
+    int max_w, max_h;      /* software rendering: scale down to exactly
+                            * this (0: full size) */
 };
 
 /*

@@ -93,6 +93,12 @@ got = [which_colour(centre_colour(img, r)) for r in rects]
 check(got == tiles, "first snapshot after the switch shows page %d's "
       "cameras: %s" % (page, got))
 
+# The renderer records each page switch (how long until every tile showed
+# a fresh picture of its new camera): values, not their size, are checked.
+sw = wall.status()["screens"][0]["page_switch_ms"]
+check(len(sw) >= 2 and all(x >= 0 for x in sw),
+      "page switches are recorded: %s ms" % sw)
+
 # Decode only what is seen: the hidden page's cameras are read, not decoded
 page, tiles = page_now()
 hidden = [c for c in CAMS if c not in tiles]
