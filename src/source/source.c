@@ -429,7 +429,7 @@ static void packet_seen(struct source *s, struct session *ss, int size,
                         int64_t decode_ns, bool hidden_live, bool shed)
 {
     bool became_live = false;
-    unsigned long errors = decoder_errors(ss->dec);
+    unsigned long errors = ss->dec ? decoder_errors(ss->dec) : 0;
     pthread_mutex_lock(&s->lock);
     s->st.packets++;
     s->st.session_packets++;
@@ -501,15 +501,33 @@ static int catch_up(struct source *s, struct session *ss)
     return 0;
 }
 
+/* Free the decoder (its picture pool is most of a hidden camera's
+ * memory), counting its errors first; the next decode makes a new one. */
+static void release_decoder(struct source *s, struct session *ss)
+{
+    if (!ss->dec) {
+        return;
+    }
+    unsigned long errors = ss->dec ? decoder_errors(ss->dec) : 0;
+    pthread_mutex_lock(&s->lock);
+    s->st.decode_errors += errors - s->dec_errors_seen;
+    pthread_mutex_unlock(&s->lock);
+    s->dec_errors_seen = 0;
+    decoder_destroy(ss->dec);
+    ss->dec = NULL;
+    ss->decoding = false;
+}
+
 /* Bring the decoder in line with what the loop asked for. A new thread
  * count needs a new decoder: it restarts from the GOP cache. */
 static int apply_mode(struct source *s, struct session *ss, uint64_t mode)
 {
     struct source_decode want = unpack(mode), had = unpack(ss->dec_mode);
-    if ((mode & ~UINT64_C(3)) == (ss->dec_mode & ~UINT64_C(3))) {
+    if (ss->dec &&
+        (mode & ~UINT64_C(3)) == (ss->dec_mode & ~UINT64_C(3))) {
         return 0; /* on and keyframes_only are the loop's business */
     }
-    if (want.threads != had.threads) {
+    if (!ss->dec || want.threads != had.threads) {
         struct decoder *dec;
         AVStream *st = ss->fmt->streams[ss->stream];
         int ret = decoder_create(&dec, st->codecpar, hw_wanted(s),
@@ -517,10 +535,8 @@ static int apply_mode(struct source *s, struct session *ss, uint64_t mode)
         if (ret < 0) {
             return ret;
         }
-        decoder_destroy(ss->dec);
+        release_decoder(s, ss);
         ss->dec = dec;
-        s->dec_errors_seen = 0;
-        ss->decoding = false;
         pthread_mutex_lock(&s->lock);
         s->st.threads = want.threads;
         pthread_mutex_unlock(&s->lock);
@@ -566,7 +582,9 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
             /* hidden: read, cache, watch; do not decode. Shed (shown,
              * keyframes only): the same for every other picture. */
             av_packet_unref(ss->pkt);
-            if (ss->decoding) {
+            if (!(mode & 1)) {
+                release_decoder(s, ss);
+            } else if (ss->decoding) {
                 decoder_flush(ss->dec);
                 ss->decoding = false;
             }
