@@ -889,6 +889,26 @@ static uint64_t cam_drops(const struct cam_rt *c)
     return mailbox_drops(c->mb) + (c->sub_mb ? mailbox_drops(c->sub_mb) : 0);
 }
 
+static int cmp_i32(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Glass to glass over the camera's last pictures: null without capture
+ * stamps (no RTCP sender reports, or not shown). */
+static json_t *latency_json(const struct vigil_engine *e, int i)
+{
+    int32_t ms[128];
+    int n = render_camera_latency(e->render, i, ms, 128);
+    if (!n) {
+        return json_null();
+    }
+    qsort(ms, (size_t)n, sizeof(ms[0]), cmp_i32);
+    return json_pack("{s:i, s:i, s:i, s:i}", "n", n, "p50", ms[n / 2], "p95",
+                     ms[(n - 1) * 95 / 100], "max", ms[n - 1]);
+}
+
 static json_t *stream_json(const struct source_status *st)
 {
     return json_pack("{s:s, s:i, s:i, s:b, s:i, s:f, s:I, s:I}", "state",
@@ -931,6 +951,7 @@ static json_t *camera_json(const struct vigil_engine *e, int i, int64_t now)
         json_object_set_new(streams, "sub", stream_json(&c->sub_st));
     }
     json_object_set_new(o, "streams", streams);
+    json_object_set_new(o, "glass_to_glass_ms", latency_json(e, i));
     json_object_set_new(o, "hwaccel", json_string(c->st.hwaccel));
     json_object_set_new(o, "frames_shown",
                         json_integer((json_int_t)render_camera_shown(

@@ -20,6 +20,7 @@
 #include <libavutil/frame.h>
 
 #include "frame/mailbox.h"
+#include "frame/stamp.h"
 #include "layout/layout.h"
 #include "render/render.h"
 #include "render/scene.h"
@@ -29,6 +30,7 @@
 
 #define MAX_SNAP_REQ 16
 #define SWITCH_RING 64
+#define LAT_RING 128
 /* A picture taken this long before a page change is not "of" the new
  * page (pre-roll starts 1 s before it). */
 #define SWITCH_FRESH_NS (1500 * VT_MS)
@@ -69,6 +71,11 @@ struct held {
     uint64_t mb_gen[2];   /* generation seen: main, substream mailbox */
     uint64_t gen;         /* bumps when frame changes */
     int64_t taken_ns;     /* when frame was taken from its mailbox */
+    /* glass to glass: capture stamp to first composition, per picture;
+     * the ring is guarded by render.stats_lock */
+    uint64_t lat_gen;     /* gen whose latency was recorded */
+    int32_t lat_ms[LAT_RING];
+    int n_lat;
     atomic_uint_fast64_t shown; /* frames taken for display */
 };
 
@@ -89,6 +96,7 @@ struct render {
     int n_screens;
     struct held *held;
     uint64_t scene_seq;   /* bumps with every new scene */
+    pthread_mutex_t stats_lock; /* leaf: the held latency rings */
     int n_cams;
     struct scene *scene;  /* drawn scene, main thread only */
     TTF_Font *fonts[FONT_MAX + 1];
@@ -187,6 +195,7 @@ struct render *render_create(const struct render_params *p)
     atomic_init(&r->composed, 0);
     r->scene = scene_ref(p->scene);
     r->scene_seq = 1; /* screens start with nothing drawn (0) */
+    pthread_mutex_init(&r->stats_lock, NULL);
 
     Uint32 sub = p->headless ? SDL_INIT_EVENTS : SDL_INIT_VIDEO;
     if (SDL_InitSubSystem(sub) != 0) {
@@ -241,6 +250,7 @@ void render_destroy(struct render *r)
     scene_unref(r->scene);
     scene_unref(r->next_scene);
     pthread_mutex_destroy(&r->lock);
+    pthread_mutex_destroy(&r->stats_lock);
     vlog_destroy(r->log);
     SDL_QuitSubSystem(r->p.headless ? SDL_INIT_EVENTS : SDL_INIT_VIDEO);
     free(r);
@@ -543,6 +553,45 @@ static void draw_overlays(struct render *r, struct screen *s)
 
 static int any_overlay(struct render *r);
 
+/* A picture composed for the first time: how long since it was captured
+ * (when it carries a capture stamp). */
+static void note_latency(struct render *r, int c)
+{
+    if (c < 0) {
+        return;
+    }
+    struct held *h = &r->held[c];
+    if (!h->frame || h->lat_gen == h->gen) {
+        return;
+    }
+    h->lat_gen = h->gen;
+    int64_t stamp = frame_stamp_get(h->frame);
+    if (!stamp) {
+        return;
+    }
+    int64_t ms = (vt_wall_us() - stamp) / 1000;
+    pthread_mutex_lock(&r->stats_lock);
+    h->lat_ms[h->n_lat++ % LAT_RING] = (int32_t)(ms > INT32_MAX ? INT32_MAX
+                                                                : ms);
+    pthread_mutex_unlock(&r->stats_lock);
+}
+
+int render_camera_latency(struct render *r, int cam, int32_t *ms, int max)
+{
+    if (!r || cam < 0 || cam >= r->n_cams) {
+        return 0;
+    }
+    struct held *h = &r->held[cam];
+    pthread_mutex_lock(&r->stats_lock);
+    int n = h->n_lat < LAT_RING ? h->n_lat : LAT_RING;
+    n = n < max ? n : max;
+    for (int i = 0; i < n; i++) {
+        ms[i] = h->lat_ms[(h->n_lat - n + i) % LAT_RING];
+    }
+    pthread_mutex_unlock(&r->stats_lock);
+    return n;
+}
+
 /* Anything drawn over the tiles or changing by the clock: then the whole
  * screen is drawn again. */
 static int screen_overlaid(const struct render *r)
@@ -578,6 +627,7 @@ static void compose(struct render *r, int si, int64_t now)
             struct layout_rect rc = layout_tile_rect(l, t, s->w, s->h);
             draw_tile(r, s, c, rc, now);
             s->drawn_gen[t] = gen;
+            note_latency(r, c);
         }
     }
     if (full) {

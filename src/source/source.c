@@ -26,6 +26,7 @@
 
 #include "decode/decode.h"
 #include "frame/mailbox.h"
+#include "frame/stamp.h"
 #include "source/source.h"
 #include "util/backoff.h"
 #include "util/log.h"
@@ -409,11 +410,22 @@ static void frame_done(struct source *s, int w, int h)
     }
 }
 
-/* Move a decoded picture into the mailbox and count it. */
-static void publish(struct source *s, struct session *ss, AVFrame **f)
+/* Move a decoded picture into the mailbox and count it. A live picture
+ * (not one replayed from the GOP cache) is stamped with its capture time
+ * when the camera sends RTCP sender reports: libavformat then knows the
+ * wall-clock time of timestamp 0. */
+static void publish(struct source *s, struct session *ss, AVFrame **f,
+                    bool live)
 {
     int w, h;
     decoder_size(ss->dec, &w, &h);
+    int64_t origin = ss->fmt->start_time_realtime;
+    if (live && origin != AV_NOPTS_VALUE && origin > 0 &&
+        (*f)->best_effort_timestamp != AV_NOPTS_VALUE) {
+        AVRational tb = ss->fmt->streams[ss->stream]->time_base;
+        frame_stamp_set(*f, origin + av_rescale_q((*f)->best_effort_timestamp,
+                                                  tb, AV_TIME_BASE_Q));
+    }
     mailbox_put(s->p.mailbox, f);
     frame_done(s, w, h);
     if (s->p.on_frame) {
@@ -466,7 +478,7 @@ static int decode_packet(struct source *s, struct session *ss,
             *hold = f;
             continue;
         }
-        publish(s, ss, &f);
+        publish(s, ss, &f, true);
     }
     if (ret != -EAGAIN && ret != AVERROR_EOF && ret < 0) {
         /* A broken frame is skipped, not a reason to reconnect. */
@@ -496,7 +508,7 @@ static int catch_up(struct source *s, struct session *ss)
         }
     }
     if (newest) {
-        publish(s, ss, &newest);
+        publish(s, ss, &newest, false);
     }
     return 0;
 }

@@ -10,11 +10,16 @@ int64_t vt_mono_ns(void)
     return (int64_t)ts.tv_sec * VT_S + ts.tv_nsec;
 }
 
-int64_t vt_wall_ms(void)
+int64_t vt_wall_us(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t vt_wall_ms(void)
+{
+    return vt_wall_us() / 1000;
 }
 
 void vt_format_rfc3339(int64_t wall_ms, char *buf, size_t size)

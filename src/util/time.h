@@ -12,6 +12,8 @@
 int64_t vt_mono_ns(void);
 /* Wall-clock milliseconds since the Unix epoch (CLOCK_REALTIME). */
 int64_t vt_wall_ms(void);
+/* The same in microseconds. */
+int64_t vt_wall_us(void);
 
 /* Format wall-clock ms as RFC 3339 with milliseconds and the local UTC
  * offset ("2026-10-01T03:12:07.412+08:00"). Uses the process time zone. */

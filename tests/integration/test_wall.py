@@ -112,6 +112,11 @@ check(all(not st[c]["decoding"] and st[c]["frames"] == before[c]
 shown = [c for c in tiles if c]
 check(all(wall.camera(c)["decoding"] for c in shown),
       "shown cameras %s are decoded" % shown)
+# Capture stamps from the server's RTCP sender reports reach the wall:
+# every shown camera has a glass-to-glass figure (its size is bench's).
+g2g = {c: wall.camera(c)["glass_to_glass_ms"] for c in shown}
+check(all(g and g["n"] > 0 and g["p50"] >= 0 for g in g2g.values()),
+      "glass to glass measured for every shown camera: %s" % g2g)
 check(not wall.journal_events(), "no alerts on a healthy wall")
 
 # A hidden camera is still watched: its stall raises an alert.
