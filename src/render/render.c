@@ -592,6 +592,30 @@ int render_camera_latency(struct render *r, int cam, int32_t *ms, int max)
     return n;
 }
 
+/* A new scene: free the textures of cameras no longer on this screen (a
+ * software YUV texture is most of a hidden camera's memory); the next
+ * picture makes a new one. */
+static void release_hidden(struct render *r, struct screen *s,
+                           const struct scene_screen *ss)
+{
+    for (int c = 0; c < r->n_cams; c++) {
+        struct cam_tex *ct = &s->tex[c];
+        if (!ct->tex) {
+            continue;
+        }
+        int shown = 0;
+        for (int t = 0; t < ss->n_tiles && !shown; t++) {
+            shown = ss->cams[t] == c;
+        }
+        if (!shown) {
+            SDL_DestroyTexture(ct->tex);
+            ct->tex = NULL;
+            ct->w = ct->h = 0;
+            ct->gen = 0;
+        }
+    }
+}
+
 /* Anything drawn over the tiles or changing by the clock: then the whole
  * screen is drawn again. */
 static int screen_overlaid(const struct render *r)
@@ -610,8 +634,11 @@ static void compose(struct render *r, int si, int64_t now)
     /* The canvas keeps what was drawn: with the same scene and nothing
      * drawn over the tiles, only tiles with a new picture are drawn (each
      * draw_tile paints its whole tile). */
-    int full = s->drawn_scene != r->scene_seq || screen_overlaid(r) ||
-               any_overlay(r);
+    int new_scene = s->drawn_scene != r->scene_seq;
+    int full = new_scene || screen_overlaid(r) || any_overlay(r);
+    if (new_scene) {
+        release_hidden(r, s, ss);
+    }
     if (full) {
         SDL_SetRenderDrawColor(s->r, 0, 0, 0, 255);
         SDL_RenderClear(s->r);
