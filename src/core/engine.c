@@ -34,6 +34,7 @@
 #include "control/control.h"
 #include "core/demo.h"
 #include "core/engine.h"
+#include "decode/slots.h"
 #include "frame/mailbox.h"
 #include "render/render.h"
 #include "render/scene.h"
@@ -972,9 +973,10 @@ static json_t *load_json(const struct vigil_engine *e)
         shed_frames += e->cams[i].st.shed_frames +
                        e->cams[i].sub_st.shed_frames;
     }
-    return json_pack("{s:f, s:f, s:i, s:s, s:o, s:I, s:I, s:I}", "decode",
-                     e->load, "budget", e->cfg->decode_budget, "cores",
-                     e->n_cores, "shed", shed_names[e->shed], "shed_since",
+    return json_pack("{s:f, s:f, s:i, s:i, s:s, s:o, s:I, s:I, s:I}",
+                     "decode", e->load, "budget", e->cfg->decode_budget,
+                     "cores", e->n_cores, "decode_slots",
+                     decode_slots_size(), "shed", shed_names[e->shed], "shed_since",
                      e->shed ? iso_time(e->shed_since_ms) : json_null(),
                      "shed_events", (json_int_t)e->shed_events,
                      "shed_frames", (json_int_t)shed_frames,
@@ -1581,6 +1583,9 @@ static char *metrics_text(void *ctx)
     PER_CAM("vigil_camera_decode_seconds_total", "counter",
             "time spent decoding", "%.6f",
             (c->st.decode_ns + c->sub_st.decode_ns) / 1e9);
+    PER_CAM("vigil_camera_decode_wait_seconds_total", "counter",
+            "time waiting for a decode slot (contention)", "%.6f",
+            (c->st.decode_wait_ns + c->sub_st.decode_wait_ns) / 1e9);
     PER_CAM("vigil_camera_decode_errors_total", "counter",
             "packets that failed to decode", "%llu",
             (unsigned long long)c->st.decode_errors);
@@ -1963,6 +1968,7 @@ int vigil_engine_create(struct vigil_engine **out,
     e->cams = xcalloc((size_t)e->n_cams + 1, sizeof(*e->cams));
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     e->n_cores = cores > 0 ? (int)cores : 1;
+    decode_slots_init(e->n_cores);
     for (int i = 0; i < e->n_cams; i++) {
         e->cams[i].mb = mailbox_create();
         if (cfg->cameras[i].sub) {

@@ -25,6 +25,7 @@
 #include <libavformat/avformat.h>
 
 #include "decode/decode.h"
+#include "decode/slots.h"
 #include "frame/mailbox.h"
 #include "frame/stamp.h"
 #include "source/source.h"
@@ -438,7 +439,8 @@ static void publish(struct source *s, struct session *ss, AVFrame **f,
  * camera counts as live once it delivers a keyframe: its stream is
  * healthy, it just is not decoded. */
 static void packet_seen(struct source *s, struct session *ss, int size,
-                        int64_t decode_ns, bool hidden_live, bool shed)
+                        int64_t decode_ns, int64_t wait_ns, bool hidden_live,
+                        bool shed)
 {
     bool became_live = false;
     unsigned long errors = ss->dec ? decoder_errors(ss->dec) : 0;
@@ -447,6 +449,7 @@ static void packet_seen(struct source *s, struct session *ss, int size,
     s->st.session_packets++;
     s->st.bytes += (uint64_t)size;
     s->st.decode_ns += (uint64_t)decode_ns;
+    s->st.decode_wait_ns += (uint64_t)wait_ns;
     s->st.decode_errors += errors - s->dec_errors_seen;
     s->dec_errors_seen = errors;
     s->st.last_packet_ns = vt_mono_ns();
@@ -600,11 +603,19 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
                 decoder_flush(ss->dec);
                 ss->decoding = false;
             }
-            packet_seen(s, ss, size, 0, ss->gop_valid, (mode & 1) != 0);
+            packet_seen(s, ss, size, 0, 0, ss->gop_valid, (mode & 1) != 0);
             continue;
         }
+        if (!ss->decoding && !ss->gop_valid) {
+            av_packet_unref(ss->pkt);
+            packet_seen(s, ss, size, 0, 0, false, false);
+            continue; /* wait for a keyframe */
+        }
+        /* decoding happens in one of the pool's slots */
+        int64_t waited = decode_slot_take();
         int64_t t0 = vt_mono_ns();
         if ((ret = apply_mode(s, ss, mode)) < 0) {
+            decode_slot_give();
             av_packet_unref(ss->pkt);
             describe(s, ret, "decoder", why, why_size);
             return *err = ret;
@@ -613,21 +624,19 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
             /* becoming visible: decode the cache (it holds this packet
              * too) flat out; only the newest picture is shown */
             av_packet_unref(ss->pkt);
-            if (!ss->gop_valid) {
-                packet_seen(s, ss, size, 0, false, false);
-                continue; /* wait for a keyframe */
-            }
             ss->decoding = true;
             ret = catch_up(s, ss);
         } else {
             ret = decode_one(s, ss, ss->pkt);
             av_packet_unref(ss->pkt);
         }
+        int64_t took = vt_mono_ns() - t0;
+        decode_slot_give();
         if (ret < 0) {
             describe(s, ret, "decode", why, why_size);
             return *err = ret;
         }
-        packet_seen(s, ss, size, vt_mono_ns() - t0, false, false);
+        packet_seen(s, ss, size, took, waited, false, false);
     }
     return 0;
 }

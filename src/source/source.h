@@ -55,6 +55,7 @@ struct source_status {
     uint64_t packets;
     uint64_t bytes;          /* video bytes read */
     uint64_t decode_ns;      /* time spent in the decoder */
+    uint64_t decode_wait_ns; /* time spent waiting for a decode slot */
     uint64_t reconnects;
     uint64_t decode_errors;
     int64_t retry_in_ns;     /* when DOWN: delay before the next attempt */

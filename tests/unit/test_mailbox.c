@@ -1,11 +1,16 @@
 /* Mailbox: newest wins, drops are counted, references move (no copies);
  * and a stress run with real producer and consumer threads (run it under
- * the tsan setup to check the locking). */
+ * the tsan setup to check the locking). Capture stamps travel with every
+ * reference to a frame; decode slots bound how many decode at once. */
 #include <pthread.h>
+#include <stdatomic.h>
+#include <unistd.h>
 
 #include <libavutil/frame.h>
 
+#include "decode/slots.h"
 #include "frame/mailbox.h"
+#include "frame/stamp.h"
 #include "test.h"
 
 static AVFrame *numbered(int n)
@@ -91,9 +96,67 @@ static void threads(void)
     mailbox_destroy(s.mb);
 }
 
+static void stamps(void)
+{
+    AVFrame *f = numbered(1);
+    CHECK_INT(frame_stamp_get(f), 0);
+    CHECK_INT(frame_stamp_set(f, INT64_C(1795000000123456)), 0);
+    AVFrame *ref = av_frame_clone(f);
+    av_frame_free(&f);
+    CHECK_INT(frame_stamp_get(ref), INT64_C(1795000000123456));
+    av_frame_free(&ref);
+}
+
+static atomic_int in_slot, most_in_slot;
+
+static void *decode_job(void *arg)
+{
+    int64_t *waited = arg;
+    *waited = decode_slot_take();
+    int now = atomic_fetch_add(&in_slot, 1) + 1;
+    int seen = atomic_load(&most_in_slot);
+    while (now > seen && !atomic_compare_exchange_weak(&most_in_slot, &seen,
+                                                       now)) {
+    }
+    usleep(20000);
+    atomic_fetch_sub(&in_slot, 1);
+    decode_slot_give();
+    return NULL;
+}
+
+static void slots(void)
+{
+    decode_slots_init(2);
+    CHECK_INT(decode_slots_size(), 2);
+    /* both slots held: a third decode waits until one is given back */
+    CHECK_INT(decode_slot_take(), 0);
+    CHECK_INT(decode_slot_take(), 0);
+    pthread_t t[6];
+    int64_t waited[6] = { 0 };
+    pthread_create(&t[0], NULL, decode_job, &waited[0]);
+    usleep(50000);
+    CHECK_INT(atomic_load(&in_slot), 0);
+    decode_slot_give();
+    pthread_join(t[0], NULL);
+    CHECK(waited[0] >= 40 * 1000000);
+    decode_slot_give();
+    /* many at once: never more than the pool decode together */
+    for (int i = 0; i < 6; i++) {
+        pthread_create(&t[i], NULL, decode_job, &waited[i]);
+    }
+    for (int i = 0; i < 6; i++) {
+        pthread_join(t[i], NULL);
+    }
+    CHECK(atomic_load(&most_in_slot) <= 2);
+    decode_slots_init(0);
+    CHECK(decode_slots_size() >= 1);
+}
+
 int main(void)
 {
     RUN(newest_wins);
     RUN(threads);
+    RUN(stamps);
+    RUN(slots);
     return test_done();
 }
