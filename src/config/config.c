@@ -414,7 +414,7 @@ static void parse_alerts(struct ctx *cx, struct fy_node *m)
 
 static void parse_performance(struct ctx *cx, struct fy_node *m)
 {
-    static const char *const keys[] = { "preroll", "decode_budget",
+    static const char *const keys[] = { "preroll", "load_budget",
                                         "skip_loop_filter", NULL };
     struct config *c = cx->c;
     if (!yp_is_map(&cx->yp, m, "performance")) {
@@ -425,9 +425,9 @@ static void parse_performance(struct ctx *cx, struct fy_node *m)
     if ((v = yp_get(m, "preroll"))) {
         yp_duration(&cx->yp, v, "performance.preroll", &c->preroll_ms);
     }
-    if ((v = yp_get(m, "decode_budget"))) {
-        parse_fraction(cx, v, "performance.decode_budget",
-                       &c->decode_budget);
+    if ((v = yp_get(m, "load_budget"))) {
+        parse_fraction(cx, v, "performance.load_budget",
+                       &c->load_budget);
     }
     if ((v = yp_get(m, "skip_loop_filter"))) {
         yp_bool(&cx->yp, v, "performance.skip_loop_filter",
@@ -1061,7 +1061,7 @@ struct config *config_load(const char *path, const char *text,
     c->exec_timeout_ms = 10000;
     c->flap_count = -1;
     c->preroll_ms = 1000;
-    c->decode_budget = 0.85;
+    c->load_budget = 0.85;
     c->systemic_min = -1;
     const char *slash = strrchr(path, '/');
     cx.dir = slash ? xasprintf("%.*s", (int)(slash - path), path)

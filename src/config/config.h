@@ -134,7 +134,8 @@ struct config {
 
     /* performance: */
     int64_t preroll_ms;         /* decode the next page this early; 0: no */
-    double decode_budget;       /* share of all cores decoding may use
+    double load_budget;         /* share of the machine (cores decoding,
+                                 * the render thread, the process) used
                                  * before load is shed */
     bool skip_loop_filter;      /* small tiles skip H.264/HEVC deblocking */
 

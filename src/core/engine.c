@@ -148,6 +148,9 @@ struct vigil_engine {
     int64_t load_t;
     uint64_t load_ns;
     double load;                  /* share of all cores spent decoding */
+    double load_render;           /* share of the render thread composing */
+    double load_cpu;              /* share of all cores the process used */
+    uint64_t load_render_ns, load_cpu_us;
     int load_over, load_under;    /* seconds above / well below budget */
     enum shed_level shed;
     int64_t shed_since_ms;
@@ -400,24 +403,45 @@ static void publish_scene(struct vigil_engine *e)
 
 static const char *const shed_names[] = { "none", "preroll", "keyframes" };
 
-/* Once a second: the share of all cores spent decoding. Above the budget
- * for 2 s, shed one level more (pre-roll first, then small tiles to
- * keyframes only); under half of it for 10 s, one level less. */
+static uint64_t process_cpu_us(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
+           (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
+/* Once a second: the share of all cores spent decoding, of the one render
+ * thread spent composing, and of all cores used by the process. When any
+ * is above the budget for 2 s, shed one level more (pre-roll first, then
+ * small tiles to keyframes only, which also spares the renderer their
+ * uploads); all under half of it for 10 s, one level less. */
 static void measure_load(struct vigil_engine *e, int64_t now)
 {
     if (e->load_t && now - e->load_t < VT_S) {
         return;
     }
-    uint64_t ns = 0;
+    uint64_t ns = 0, render_ns = 0, cpu_us = process_cpu_us();
     for (int i = 0; i < e->n_cams; i++) {
         ns += e->cams[i].st.decode_ns + e->cams[i].sub_st.decode_ns;
     }
+    for (int s = 0; s < e->cfg->n_screens; s++) {
+        uint64_t frames, rns = 0;
+        render_screen_stats(e->render, s, &frames, &rns);
+        render_ns += rns;
+    }
     if (e->load_t) {
-        double budget = e->cfg->decode_budget;
-        e->load = (double)(ns - e->load_ns) /
-                  ((double)(now - e->load_t) * e->n_cores);
-        e->load_over = e->load > budget ? e->load_over + 1 : 0;
-        e->load_under = e->load < budget / 2 ? e->load_under + 1 : 0;
+        double budget = e->cfg->load_budget;
+        double dt = (double)(now - e->load_t);
+        e->load = (double)(ns - e->load_ns) / (dt * e->n_cores);
+        e->load_render = (double)(render_ns - e->load_render_ns) / dt;
+        e->load_cpu = (double)(cpu_us - e->load_cpu_us) * 1000 /
+                      (dt * e->n_cores);
+        double worst = e->load;
+        worst = e->load_render > worst ? e->load_render : worst;
+        worst = e->load_cpu > worst ? e->load_cpu : worst;
+        e->load_over = worst > budget ? e->load_over + 1 : 0;
+        e->load_under = worst < budget / 2 ? e->load_under + 1 : 0;
         enum shed_level was = e->shed;
         if (e->load_over >= 2 && e->shed < SHED_KEYFRAMES) {
             e->shed++;
@@ -430,9 +454,11 @@ static void measure_load(struct vigil_engine *e, int64_t now)
             e->shed_since_ms = vt_wall_ms();
             if (e->shed > was) {
                 VLOG_WARN(e->log,
-                          "decoding takes %.0f%% of %d cores (budget "
-                          "%.0f%%): shedding %s",
-                          e->load * 100, e->n_cores, budget * 100,
+                          "over budget (%.0f%%): decoding %.0f%% of %d "
+                          "cores, composing %.0f%% of one, the process "
+                          "%.0f%% of all: shedding %s",
+                          budget * 100, e->load * 100, e->n_cores,
+                          e->load_render * 100, e->load_cpu * 100,
                           shed_names[e->shed]);
             } else {
                 VLOG_INFO(e->log, "load %.0f%%: shedding %s", e->load * 100,
@@ -448,6 +474,8 @@ static void measure_load(struct vigil_engine *e, int64_t now)
     }
     e->load_t = now;
     e->load_ns = ns;
+    e->load_render_ns = render_ns;
+    e->load_cpu_us = cpu_us;
 }
 
 static void update_cameras(struct vigil_engine *e)
@@ -973,8 +1001,10 @@ static json_t *load_json(const struct vigil_engine *e)
         shed_frames += e->cams[i].st.shed_frames +
                        e->cams[i].sub_st.shed_frames;
     }
-    return json_pack("{s:f, s:f, s:i, s:i, s:s, s:o, s:I, s:I, s:I}",
-                     "decode", e->load, "budget", e->cfg->decode_budget,
+    return json_pack("{s:f, s:f, s:f, s:f, s:i, s:i, s:s, s:o, s:I, s:I, "
+                     "s:I}",
+                     "decode", e->load, "render", e->load_render, "process",
+                     e->load_cpu, "budget", e->cfg->load_budget,
                      "cores", e->n_cores, "decode_slots",
                      decode_slots_size(), "shed", shed_names[e->shed], "shed_since",
                      e->shed ? iso_time(e->shed_since_ms) : json_null(),
@@ -1598,6 +1628,9 @@ static char *metrics_text(void *ctx)
     help(&t, "vigil_decode_load", "gauge",
          "share of all cores spent decoding, last second");
     add(&t, "vigil_decode_load %.4f\n", e->load);
+    help(&t, "vigil_render_load", "gauge",
+         "share of the render thread spent composing, last second");
+    add(&t, "vigil_render_load %.4f\n", e->load_render);
     help(&t, "vigil_shed_level", "gauge",
          "load shed: 0 none, 1 pre-roll, 2 small tiles keyframes only");
     add(&t, "vigil_shed_level %d\n", (int)e->shed);

@@ -393,6 +393,9 @@ static void frame_done(struct source *s, int w, int h)
     int first;
     pthread_mutex_lock(&s->lock);
     first = s->st.state != SOURCE_LIVE;
+    /* a picture means decoding, even before this packet's bookkeeping
+     * (which may come after a long catch-up) says so */
+    s->st.decoding = true;
     s->st.last_frame_ns = now;
     s->st.frames++;
     s->st.session_frames++;

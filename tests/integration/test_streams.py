@@ -116,7 +116,7 @@ wall:
 alerts:
   journal: '@JOURNAL@'
 performance:
-  decode_budget: 0.0001
+  load_budget: 0.0001
 cameras:
 %s
 plans:
