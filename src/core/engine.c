@@ -154,6 +154,10 @@ struct vigil_engine {
     int load_over, load_under;    /* seconds above / well below budget */
     enum shed_level shed;
     int64_t shed_since_ms;
+    int restore_after_s;          /* seconds under half the budget before a
+                                   * level is restored: 10, doubling when
+                                   * a restore does not hold */
+    int64_t restored_ms;          /* the last restore (wall), 0: none */
     uint64_t shed_events;         /* times shedding went a level deeper */
     uint64_t preroll_skipped;     /* page changes not pre-rolled */
     int64_t preroll_skip_for;     /* the boundary last counted */
@@ -415,7 +419,7 @@ static uint64_t process_cpu_us(void)
  * thread spent composing, and of all cores used by the process. When any
  * is above the budget for 2 s, shed one level more (pre-roll first, then
  * small tiles to keyframes only, which also spares the renderer their
- * uploads); all under half of it for 10 s, one level less. */
+ * uploads); all under half of it for restore_after_s, one level less. */
 static void measure_load(struct vigil_engine *e, int64_t now)
 {
     if (e->load_t && now - e->load_t < VT_S) {
@@ -443,11 +447,25 @@ static void measure_load(struct vigil_engine *e, int64_t now)
         e->load_over = worst > budget ? e->load_over + 1 : 0;
         e->load_under = worst < budget / 2 ? e->load_under + 1 : 0;
         enum shed_level was = e->shed;
+        int64_t wall = vt_wall_ms();
         if (e->load_over >= 2 && e->shed < SHED_KEYFRAMES) {
             e->shed++;
             e->shed_events++;
-        } else if (e->load_under >= 10 && e->shed > SHED_NONE) {
+            /* back over budget soon after a restore: what was shed is
+             * still needed; wait twice as long before the next try */
+            if (e->restored_ms && wall - e->restored_ms < 30 * 1000) {
+                e->restore_after_s = e->restore_after_s * 2 > 320
+                                         ? 320
+                                         : e->restore_after_s * 2;
+            }
+        } else if (e->load_under >= e->restore_after_s &&
+                   e->shed > SHED_NONE) {
             e->shed--;
+            e->restored_ms = wall;
+        } else if (!e->shed && e->restored_ms &&
+                   wall - e->restored_ms > 10 * 60 * 1000) {
+            e->restore_after_s = 10; /* calm for 10 min: start over */
+            e->restored_ms = 0;
         }
         if (e->shed != was) {
             e->load_over = e->load_under = 0;
@@ -2002,6 +2020,7 @@ int vigil_engine_create(struct vigil_engine **out,
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     e->n_cores = cores > 0 ? (int)cores : 1;
     decode_slots_init(e->n_cores);
+    e->restore_after_s = 10;
     for (int i = 0; i < e->n_cams; i++) {
         e->cams[i].mb = mailbox_create();
         if (cfg->cameras[i].sub) {
