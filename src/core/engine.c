@@ -96,6 +96,7 @@ struct snap_result {
     uint64_t token;
     uint8_t *rgb;
     int w, h;
+    int64_t composed_us;
     struct snap_result *next;
 };
 
@@ -1730,11 +1731,12 @@ static int snapshot_start(void *ctx, const char *screen_id, uint64_t token)
 }
 
 /* Main thread: hand the pixels to the loop. */
-static void snapshot_done(void *ctx, uint64_t id, uint8_t *rgb, int w, int h)
+static void snapshot_done(void *ctx, uint64_t id, uint8_t *rgb, int w, int h,
+                          int64_t composed_us)
 {
     struct vigil_engine *e = ctx;
     struct snap_result *r = xzalloc(sizeof(*r));
-    *r = (struct snap_result){ id, rgb, w, h, NULL };
+    *r = (struct snap_result){ id, rgb, w, h, composed_us, NULL };
     pthread_mutex_lock(&e->snap_lock);
     r->next = e->snaps;
     e->snaps = r;
@@ -1747,8 +1749,13 @@ static void snapshot_done(void *ctx, uint64_t id, uint8_t *rgb, int w, int h)
 static void png_work(uv_work_t *req)
 {
     struct png_job *j = req->data;
-    j->ret = j->r->rgb ? png_encode_rgb(j->r->rgb, j->r->w, j->r->h, &j->png,
-                                        &j->len)
+    /* when the picture was composed, for measuring latency from outside */
+    char composed[24];
+    snprintf(composed, sizeof(composed), "%lld",
+             (long long)j->r->composed_us);
+    const char *const texts[] = { "vigil:composed_us", composed, NULL };
+    j->ret = j->r->rgb ? png_encode_rgb(j->r->rgb, j->r->w, j->r->h, texts,
+                                        &j->png, &j->len)
                        : -EIO;
 }
 

@@ -59,6 +59,8 @@ struct screen {
     atomic_uint_fast64_t frames, ns; /* compositions and their cost */
     /* page switch: from the change to the first composition in which
      * every tile of a live camera shows a fresh picture */
+    int64_t composed_us;             /* wall time the last composition
+                                      * was finished */
     int64_t switch_from_ms;          /* 0: none pending */
     int64_t switch_seen_ns;          /* when the scene arrived */
     pthread_mutex_t switch_lock;     /* guards the ring below */
@@ -291,7 +293,7 @@ void render_request_snapshot(struct render *r, int screen, uint64_t id)
     }
     pthread_mutex_unlock(&r->lock);
     if (!ok) {
-        r->p.on_snapshot(r->p.cb_ctx, id, NULL, 0, 0);
+        r->p.on_snapshot(r->p.cb_ctx, id, NULL, 0, 0, 0);
         return;
     }
     render_wake(r);
@@ -713,13 +715,13 @@ int render_page_switches(struct render *r, int screen, int64_t *ms, int max)
 static void snapshot(struct render *r, struct snap_req q)
 {
     if (q.screen < 0 || q.screen >= r->n_screens) {
-        r->p.on_snapshot(r->p.cb_ctx, q.id, NULL, 0, 0);
+        r->p.on_snapshot(r->p.cb_ctx, q.id, NULL, 0, 0, 0);
         return;
     }
     struct screen *s = &r->screens[q.screen];
     uint8_t *rgb = malloc((size_t)s->w * (size_t)s->h * 3);
     if (!rgb) {
-        r->p.on_snapshot(r->p.cb_ctx, q.id, NULL, 0, 0);
+        r->p.on_snapshot(r->p.cb_ctx, q.id, NULL, 0, 0, 0);
         return;
     }
     if (s->target) {
@@ -735,7 +737,7 @@ static void snapshot(struct render *r, struct snap_req q)
         free(rgb);
         rgb = NULL;
     }
-    r->p.on_snapshot(r->p.cb_ctx, q.id, rgb, s->w, s->h);
+    r->p.on_snapshot(r->p.cb_ctx, q.id, rgb, s->w, s->h, s->composed_us);
 }
 
 /* Take new frames and the newest scene; returns whether anything that is
@@ -917,6 +919,7 @@ int render_run(struct render *r)
             for (int si = 0; si < r->n_screens; si++) {
                 int64_t t0 = vt_mono_ns();
                 compose(r, si, now);
+                r->screens[si].composed_us = vt_wall_us();
                 switch_check(r, si);
                 atomic_fetch_add(&r->screens[si].frames, 1);
                 atomic_fetch_add(&r->screens[si].ns,

@@ -24,12 +24,13 @@ struct mailbox;
 struct scene;
 struct render;
 
-/* A finished snapshot: RGB24 rows, tightly packed (w*3 bytes per row).
+/* A finished snapshot: RGB24 rows, tightly packed (w*3 bytes per row),
+ * of the composition finished at composed_us (wall clock, microseconds).
  * Ownership of `rgb` passes to the callee (free() it). Called on the main
  * thread; must be cheap (hand it to another thread). rgb is NULL when the
  * screen does not exist. */
 typedef void (*render_snapshot_fn)(void *ctx, uint64_t id, uint8_t *rgb,
-                                   int w, int h);
+                                   int w, int h, int64_t composed_us);
 
 /* An operator's key or click on a wall window, as a core command:
  * "next", "prev", "pause_toggle", "fullscreen" (tile, -1 to leave),

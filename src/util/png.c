@@ -33,8 +33,8 @@ static void flush_fn(png_structp png)
     (void)png;
 }
 
-int png_encode_rgb(const uint8_t *rgb, int w, int h, uint8_t **out,
-                   size_t *out_len)
+int png_encode_rgb(const uint8_t *rgb, int w, int h,
+                   const char *const *texts, uint8_t **out, size_t *out_len)
 {
     struct membuf m = { 0 };
     png_structp png =
@@ -56,6 +56,16 @@ int png_encode_rgb(const uint8_t *rgb, int w, int h, uint8_t **out,
     png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8,
                  PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_text text[8];
+    int n_text = 0;
+    for (; texts && texts[2 * n_text] && n_text < 8; n_text++) {
+        text[n_text] = (png_text){ .compression = PNG_TEXT_COMPRESSION_NONE,
+                                   .key = (png_charp)texts[2 * n_text],
+                                   .text = (png_charp)texts[2 * n_text + 1] };
+    }
+    if (n_text) {
+        png_set_text(png, info, text, n_text);
+    }
     png_write_info(png, info);
     for (int y = 0; y < h; y++) {
         png_write_row(png, (png_const_bytep)(rgb + (size_t)y * (size_t)w * 3));

@@ -82,13 +82,28 @@ def log(msg):
 
 # ---- clips ----
 
+BARCODE_BITS = 8
+
+
+def barcode_boxes(width):
+    """Where make_clip(barcode=True) draws bit k of the frame index: a
+    square (x, y, side) along the top right of a picture `width` wide,
+    least significant bit rightmost."""
+    side = max(8, width // 24)
+    return [(width - (k + 2) * side, side, side)
+            for k in range(BARCODE_BITS)]
+
+
 def make_clip(name, colour, codec="h264", size="320x240", fps=15,
-              seconds=4):
+              seconds=4, barcode=False):
     """Encode a short looping clip once: flat colour, the camera's name
-    and a frame counter. Returns the path."""
+    and a frame counter (with barcode, also as white and black squares a
+    machine can read: see barcode_boxes). Returns the path."""
     os.makedirs(CLIPS_DIR, exist_ok=True)
-    path = os.path.join(CLIPS_DIR, "%s-%s-%s-%d-%d.%s.mkv"
-                        % (name, colour, size, fps, seconds, codec))
+    path = os.path.join(CLIPS_DIR, "%s-%s-%s-%d-%d%s.%s.mkv"
+                        % (name, colour, size, fps, seconds,
+                           "-bc%d" % barcode_boxes(int(size.split("x")[0]))
+                           [0][2] if barcode else "", codec))
     if os.path.exists(path):
         return path
     r, g, b = COLOURS[colour]
@@ -97,6 +112,13 @@ def make_clip(name, colour, codec="h264", size="320x240", fps=15,
            "x=8:y=8,drawtext=fontfile=%s:text=%%{n}:fontsize=20:"
            "fontcolor=black:x=8:y=32" % (r, g, b, size, fps, FONT, name,
                                          FONT))
+    if barcode:
+        for k, (x, y, side) in enumerate(
+                barcode_boxes(int(size.split("x")[0]))):
+            src += (",drawbox=x=%d:y=%d:w=%d:h=%d:t=fill:color=black,"
+                    "drawbox=x=%d:y=%d:w=%d:h=%d:t=fill:color=white:"
+                    "enable='gte(mod(n\\,%d)\\,%d)'"
+                    % (x, y, side, side, x, y, side, side, 2 << k, 1 << k))
     enc = {
         "h264": ["-c:v", "libx264", "-preset", "ultrafast", "-tune",
                  "zerolatency", "-g", str(fps), "-bf", "0", "-pix_fmt",
@@ -127,9 +149,11 @@ def free_port():
 class RtspServer:
     """gst-rtsp-server on loopback serving {mount: clip}."""
 
-    def __init__(self, mounts, udp_only=(), auth=None):
+    def __init__(self, mounts, udp_only=(), auth=None, send_log=None):
         args = ["/usr/bin/python3", os.path.join(HERE, "rtsp_server.py"),
                 "--port", "0"]
+        if send_log:
+            args += ["--send-log", send_log]
         for m in udp_only:
             args += ["--udp-only", m]
         for m, cred in (auth or {}).items():

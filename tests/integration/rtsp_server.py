@@ -13,6 +13,9 @@ Options:
                         servers do
     --auth NAME=USER:PASS  this mount requires basic authentication (a
                         server with one needs it on every mount)
+    --send-log FILE     append "MOUNT N WALL_US" for each frame sent: its
+                        index in the clip and when it leaves (for
+                        glass-to-glass latency with frame-counter clips)
 
 Once listening it prints "READY <port>" on stdout. It then reads commands,
 one per line, on stdin, and answers "OK <command>" after each:
@@ -30,6 +33,7 @@ Run with Debian's /usr/bin/python3 (it has the GObject bindings).
 import argparse
 import sys
 import threading
+import time
 
 import gi
 
@@ -65,6 +69,8 @@ class Server:
         self.mounts = self.server.get_mount_points()
         self.factories = {}
         self.medias = {}
+        self.send_log = open(args.send_log, "a") if args.send_log else None
+        self.send_lock = threading.Lock()
         auth_for = dict(a.split("=", 1) for a in args.auth)
         if auth_for:
             # With an auth object on the server every mount needs
@@ -110,6 +116,8 @@ class Server:
         self.medias[name] = media
         bin_ = media.get_element()
         state = {"looping": False}
+        if self.send_log:
+            self.log_sends(bin_, name)
 
         def seek():
             pipeline = bin_.get_parent()
@@ -138,6 +146,38 @@ class Server:
 
         media.connect("new-state", on_state)
         media.connect("unprepared", lambda m: self.medias.pop(name, None))
+
+    def log_sends(self, bin_, name):
+        """Write "MOUNT N WALL_US" for every frame as it leaves: N is the
+        frame's index in its clip (its timestamp times the frame rate),
+        WALL_US the wall-clock time at which the pipeline's clock releases
+        it (base time plus running time, as the sinks sync to it)."""
+        pad = bin_.get_by_name("pay0").get_static_pad("sink")
+        out = self.send_log
+
+        def probe(pad, info):
+            buf = info.get_buffer()
+            ev = pad.get_sticky_event(Gst.EventType.SEGMENT, 0)
+            pipeline = bin_.get_parent()
+            clock = pipeline.get_clock() if pipeline else None
+            caps = pad.get_current_caps()
+            if buf is None or ev is None or clock is None or caps is None:
+                return Gst.PadProbeReturn.OK
+            seg = ev.parse_segment()
+            running = seg.to_running_time(Gst.Format.TIME, buf.pts)
+            ok, num, den = caps.get_structure(0).get_fraction("framerate")
+            if not ok or not num or running == Gst.CLOCK_TIME_NONE:
+                return Gst.PadProbeReturn.OK
+            n = round(buf.pts * num / (den * Gst.SECOND))
+            # the clock's time to wall time, sampled now
+            wall_ns = (time.time_ns() - clock.get_time() +
+                       pipeline.get_base_time() + running)
+            with self.send_lock:
+                out.write("%s %d %d\n" % (name, n, wall_ns // 1000))
+                out.flush()
+            return Gst.PadProbeReturn.OK
+
+        pad.add_probe(Gst.PadProbeType.BUFFER, probe)
 
     def drop_clients(self, name):
         """Disconnect every client that plays /name."""
@@ -183,6 +223,7 @@ def main():
     ap.add_argument("--port", type=int, default=8554)
     ap.add_argument("--udp-only", action="append", default=[])
     ap.add_argument("--auth", action="append", default=[])
+    ap.add_argument("--send-log", help="log each frame's send time here")
     ap.add_argument("mounts", nargs="+")
     args = ap.parse_args()
     Gst.init(None)

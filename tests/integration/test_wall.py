@@ -92,6 +92,10 @@ page, tiles = page_now()
 got = [which_colour(centre_colour(img, r)) for r in rects]
 check(got == tiles, "first snapshot after the switch shows page %d's "
       "cameras: %s" % (page, got))
+composed = int(img.info.get("vigil:composed_us", 0))
+check(abs(time.time() * 1e6 - composed) < 5e6,
+      "the snapshot says when it was composed (%d us ago)"
+      % (time.time() * 1e6 - composed))
 
 # The renderer records each page switch (how long until every tile showed
 # a fresh picture of its new camera): values, not their size, are checked.
