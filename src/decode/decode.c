@@ -173,12 +173,12 @@ int decoder_send(struct decoder *d, const AVPacket *pkt)
     return ret == AVERROR(EAGAIN) ? 0 : ret;
 }
 
-/* What the renderer's IYUV textures take as-is: limited-range 4:2:0
- * (SDL converts with video-range coefficients). Full-range pictures
+/* What the renderer's IYUV and NV12 textures take as-is: limited-range
+ * 4:2:0, planar or NV12 (SDL converts with video-range coefficients). Full-range pictures
  * (MJPEG's yuvj formats) are converted, or their colours come out wrong. */
 static int renderer_ready(const AVFrame *f)
 {
-    return f->format == AV_PIX_FMT_YUV420P &&
+    return (f->format == AV_PIX_FMT_YUV420P || f->format == AV_PIX_FMT_NV12) &&
            f->color_range != AVCOL_RANGE_JPEG;
 }
 

@@ -2,8 +2,9 @@
  * libavcodec wrapper: one decoder per camera stream, one thread each
  * (parallelism comes from decoding many streams at once; frame threads add
  * latency and memory per stream). Output frames are refcounted AVFrames in
- * a planar 4:2:0 format the renderer uploads directly (YUV420P/YUVJ420P);
- * other formats (MJPEG's 4:2:2, for instance) are converted with swscale.
+ * a 4:2:0 format the renderer uploads directly (limited-range YUV420P, or
+ * NV12 as GPUs and some sources give it); other formats (MJPEG's full-range
+ * 4:2:2, for instance) are converted with swscale.
  *
  * Thread-safety: a decoder is used by one thread at a time (its camera's
  * worker).

@@ -18,6 +18,7 @@
 #include <SDL.h>
 #include <SDL_ttf.h>
 #include <libavutil/frame.h>
+#include <libavutil/pixfmt.h>
 
 #include "frame/mailbox.h"
 #include "frame/stamp.h"
@@ -41,6 +42,7 @@
 struct cam_tex {
     SDL_Texture *tex;
     int w, h;
+    Uint32 fmt;           /* SDL_PIXELFORMAT_IYUV or _NV12 */
     uint64_t gen;         /* held-frame generation uploaded */
     SDL_Texture *label;
     int label_size;
@@ -55,6 +57,7 @@ struct screen {
     struct cam_tex *tex;  /* per camera */
     /* what the canvas holds, for redrawing only the tiles that changed */
     uint64_t drawn_scene;    /* scene_seq drawn in full */
+    int was_overlaid;        /* the last composition had overlays */
     uint64_t drawn_gen[64];  /* per tile: held-frame generation drawn */
     atomic_uint_fast64_t frames, ns; /* compositions and their cost */
     /* page switch: from the change to the first composition in which
@@ -394,15 +397,20 @@ static void upload(struct render *r, struct screen *s, int cam)
     if (!f || ct->gen == h->gen) {
         return;
     }
-    if (!ct->tex || ct->w != f->width || ct->h != f->height) {
+    /* NV12 (what GPUs decode to) goes up as it is; the rest is 4:2:0
+     * planar */
+    Uint32 fmt = f->format == AV_PIX_FMT_NV12 ? SDL_PIXELFORMAT_NV12
+                                              : SDL_PIXELFORMAT_IYUV;
+    if (!ct->tex || ct->w != f->width || ct->h != f->height ||
+        ct->fmt != fmt) {
         if (ct->tex) {
             SDL_DestroyTexture(ct->tex);
         }
-        ct->tex = SDL_CreateTexture(s->r, SDL_PIXELFORMAT_IYUV,
-                                    SDL_TEXTUREACCESS_STREAMING, f->width,
-                                    f->height);
+        ct->tex = SDL_CreateTexture(s->r, fmt, SDL_TEXTUREACCESS_STREAMING,
+                                    f->width, f->height);
         ct->w = f->width;
         ct->h = f->height;
+        ct->fmt = fmt;
         if (!ct->tex) {
             VLOG_WARN(r->log, "texture %dx%d: %s", f->width, f->height,
                       SDL_GetError());
@@ -411,9 +419,15 @@ static void upload(struct render *r, struct screen *s, int cam)
         SDL_SetTextureScaleMode(ct->tex, SDL_ScaleModeLinear);
     }
     /* The single allowed copy: frame planes into the texture. */
-    if (SDL_UpdateYUVTexture(ct->tex, NULL, f->data[0], f->linesize[0],
-                             f->data[1], f->linesize[1], f->data[2],
-                             f->linesize[2]) == 0) {
+    int ret = fmt == SDL_PIXELFORMAT_NV12
+                  ? SDL_UpdateNVTexture(ct->tex, NULL, f->data[0],
+                                        f->linesize[0], f->data[1],
+                                        f->linesize[1])
+                  : SDL_UpdateYUVTexture(ct->tex, NULL, f->data[0],
+                                         f->linesize[0], f->data[1],
+                                         f->linesize[1], f->data[2],
+                                         f->linesize[2]);
+    if (ret == 0) {
         ct->gen = h->gen;
     }
 }
@@ -637,7 +651,10 @@ static void compose(struct render *r, int si, int64_t now)
      * drawn over the tiles, only tiles with a new picture are drawn (each
      * draw_tile paints its whole tile). */
     int new_scene = s->drawn_scene != r->scene_seq;
-    int full = new_scene || screen_overlaid(r) || any_overlay(r);
+    int overlaid = screen_overlaid(r) || any_overlay(r);
+    /* an overlay that just went (the help) must be painted over too */
+    int full = new_scene || overlaid || s->was_overlaid;
+    s->was_overlaid = overlaid;
     if (new_scene) {
         release_hidden(r, s, ss);
     }

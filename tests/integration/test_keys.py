@@ -59,6 +59,12 @@ time.sleep(0.5)
 after = wall.snapshot()
 diff = sum(1 for a, b in zip(before.getdata(), after.getdata()) if a != b)
 check(diff > 5000, "H: the help overlay appears (%d pixels changed)" % diff)
+key("h")
+time.sleep(0.5)
+gone = wall.snapshot()
+left = sum(1 for a, b in zip(before.getdata(), gone.getdata()) if a != b)
+check(left < diff / 4, "H again: the help overlay is gone (%d pixels still "
+      "differ, against %d with it)" % (left, diff))
 key("space")
 check(wait_for(lambda: "paused" not in wall.status()["overrides"], 3,
                "resume"), "Space again: resumed")

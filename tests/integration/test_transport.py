@@ -1,11 +1,11 @@
 #!/usr/bin/python3
 """RTSP transports and codecs: a UDP-only server path (461 on TCP) works
 with `transport: udp` and with `auto` (TCP first, then UDP); H.265 and
-MJPEG streams decode; a camera behind basic auth works with credentials
-in its URL, and the password never shows in the log, the status or the
-journal."""
-from harness import (Vigil, RtspServer, centre_colour, check, finish,
-                     make_clip, tile_rects, wait_for, which_colour)
+MJPEG streams decode; NV12 pictures (what GPUs decode to) go up as NV12
+textures; a camera behind basic auth works with credentials in its URL,
+and the password never shows in the log, the status or the journal."""
+from harness import (COLOURS, Vigil, RtspServer, centre_colour, check,
+                     finish, make_clip, tile_rects, wait_for, which_colour)
 
 PASSWORD = "s3cr3t-Pa55"
 srv = RtspServer({
@@ -27,18 +27,21 @@ cameras:
   - {id: hevc, url: '%s', hwaccel: cuda}
   - {id: mjpeg, url: '%s'}
   - {id: private, url: '%s'}
+  # NV12 at (about) its tile's size, so it is not scaled on the way
+  - {id: nv12, url: 'lavfi:color=c=0x%02x%02x%02x:s=212x120:r=15,format=nv12'}
 plans:
   p:
     screens:
       main:
         - layout: 3x3
-          tiles: [udp-explicit, udp-auto, tcp-refused, hevc, mjpeg, private]
-""" % (srv.url("udponly"), srv.url("udponly"), srv.url("udponly"),
-       srv.url("hevc"), srv.url("mjpeg"),
-       private.url("private", "admin:" + PASSWORD)))
+          tiles: [udp-explicit, udp-auto, tcp-refused, hevc, mjpeg, private,
+                  nv12]
+""" % ((srv.url("udponly"), srv.url("udponly"), srv.url("udponly"),
+        srv.url("hevc"), srv.url("mjpeg"),
+        private.url("private", "admin:" + PASSWORD)) + COLOURS["green"]))
 
 want = {"udp-explicit": "orange", "udp-auto": "orange", "hevc": "magenta",
-        "mjpeg": "cyan", "private": "yellow"}
+        "mjpeg": "cyan", "private": "yellow", "nv12": "green"}
 live = wait_for(lambda: all(wall.camera(c)["state"] == "live"
                             for c in want), 20, "cameras live")
 for c in want:
@@ -60,7 +63,7 @@ check(refused, "TCP-only camera on a UDP-only path is down: %s"
 img = wall.snapshot()
 rects = tile_rects((3, 3), 640, 360)
 order = ["udp-explicit", "udp-auto", "tcp-refused", "hevc", "mjpeg",
-         "private"]
+         "private", "nv12"]
 for i, cam in enumerate(order):
     if cam in want:
         got = which_colour(centre_colour(img, rects[i]))
