@@ -271,6 +271,35 @@ static void sample_errors(struct cam_rt *c, int64_t now)
     }
 }
 
+/* The stream the wall shows a camera from: its picture facts. */
+static const struct source_status *shown_status(const struct cam_rt *c)
+{
+    return c->stream ? &c->sub_st : &c->st;
+}
+
+/* A camera's counters over both its streams (sub_st stays zero without
+ * a substream). */
+struct cam_counts {
+    uint64_t frames, shed_frames, dropped, reconnects, decode_errors, bytes,
+        decode_ns, decode_wait_ns;
+};
+
+static struct cam_counts cam_counts(const struct cam_rt *c)
+{
+    const struct source_status *m = &c->st, *s = &c->sub_st;
+    return (struct cam_counts){
+        .frames = m->frames + s->frames,
+        .shed_frames = m->shed_frames + s->shed_frames,
+        .dropped = mailbox_drops(c->mb) +
+                   (c->sub_mb ? mailbox_drops(c->sub_mb) : 0),
+        .reconnects = m->reconnects + s->reconnects,
+        .decode_errors = m->decode_errors + s->decode_errors,
+        .bytes = m->bytes + s->bytes,
+        .decode_ns = m->decode_ns + s->decode_ns,
+        .decode_wait_ns = m->decode_wait_ns + s->decode_wait_ns,
+    };
+}
+
 /* A hidden stream is watched by its packets, a decoded one by its
  * pictures. */
 static bool stream_stalled(const struct source_status *st, int64_t now,
@@ -428,7 +457,7 @@ static void measure_load(struct vigil_engine *e, int64_t now)
     }
     uint64_t ns = 0, render_ns = 0, cpu_us = process_cpu_us();
     for (int i = 0; i < e->n_cams; i++) {
-        ns += e->cams[i].st.decode_ns + e->cams[i].sub_st.decode_ns;
+        ns += cam_counts(&e->cams[i]).decode_ns;
     }
     for (int s = 0; s < e->cfg->n_screens; s++) {
         uint64_t frames, rns = 0;
@@ -470,7 +499,7 @@ static void measure_load(struct vigil_engine *e, int64_t now)
         }
         if (e->shed != was) {
             e->load_over = e->load_under = 0;
-            e->shed_since_ms = vt_wall_ms();
+            e->shed_since_ms = wall;
             if (e->shed > was) {
                 VLOG_WARN(e->log,
                           "over budget (%.0f%%): decoding %.0f%% of %d "
@@ -698,7 +727,7 @@ static int set_decoding(struct vigil_engine *e, int i, int64_t now)
     }
     struct source_decode d[2] = { { .threads = 1 }, { .threads = 1 } };
     struct source_decode *w = &d[c->stream];
-    const struct source_status *st = c->stream ? &c->sub_st : &c->st;
+    const struct source_status *st = shown_status(c);
     w->on = c->shown || (c->soon && e->shed < SHED_PREROLL);
     w->keyframes_only = e->shed >= SHED_KEYFRAMES && c->shown && !c->large;
     w->skip_loop_filter = e->cfg->skip_loop_filter && !c->large;
@@ -711,11 +740,11 @@ static int set_decoding(struct vigil_engine *e, int i, int64_t now)
          * tile, so that it copies it 1:1 instead */
         struct layout_rect in = render_tile_inner(
             (struct layout_rect){ 0, 0, c->show_w, c->show_h });
-        struct layout_rect d, src;
-        layout_fit_rect(e->cfg->fit, st->width, st->height, in, &d, &src);
-        if (src.w > 0 && src.h > 0) {
-            w->max_w = (int)((int64_t)st->width * d.w / src.w) & ~1;
-            w->max_h = (int)((int64_t)st->height * d.h / src.h) & ~1;
+        struct layout_rect dst, crop;
+        layout_fit_rect(e->cfg->fit, st->width, st->height, in, &dst, &crop);
+        if (crop.w > 0 && crop.h > 0) {
+            w->max_w = (int)((int64_t)st->width * dst.w / crop.w) & ~1;
+            w->max_h = (int)((int64_t)st->height * dst.h / crop.h) & ~1;
         }
     }
     source_set_decode(c->src, &d[0]);
@@ -931,15 +960,9 @@ static json_t *screen_json(const struct vigil_engine *e, int s)
     return o;
 }
 
-/* Frames replaced before the wall showed them, both streams. */
-static uint64_t cam_drops(const struct cam_rt *c)
+static int cmp_i64(const void *a, const void *b)
 {
-    return mailbox_drops(c->mb) + (c->sub_mb ? mailbox_drops(c->sub_mb) : 0);
-}
-
-static int cmp_i32(const void *a, const void *b)
-{
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
     return (x > y) - (x < y);
 }
 
@@ -947,14 +970,15 @@ static int cmp_i32(const void *a, const void *b)
  * stamps (no RTCP sender reports, or not shown). */
 static json_t *latency_json(const struct vigil_engine *e, int i)
 {
-    int32_t ms[128];
+    int64_t ms[128];
     int n = render_camera_latency(e->render, i, ms, 128);
     if (!n) {
         return json_null();
     }
-    qsort(ms, (size_t)n, sizeof(ms[0]), cmp_i32);
-    return json_pack("{s:i, s:i, s:i, s:i}", "n", n, "p50", ms[n / 2], "p95",
-                     ms[(n - 1) * 95 / 100], "max", ms[n - 1]);
+    qsort(ms, (size_t)n, sizeof(ms[0]), cmp_i64);
+    return json_pack("{s:i, s:I, s:I, s:I}", "n", n, "p50", (json_int_t)ms[n / 2],
+                     "p95", (json_int_t)ms[(n - 1) * 95 / 100], "max",
+                     (json_int_t)ms[n - 1]);
 }
 
 static json_t *stream_json(const struct source_status *st)
@@ -972,7 +996,8 @@ static json_t *camera_json(const struct vigil_engine *e, int i, int64_t now)
     const struct config *cfg = e->cfg;
     const struct cam_rt *c = &e->cams[i];
     /* picture facts from the stream shown, counters over both */
-    const struct source_status *sh = c->stream ? &c->sub_st : &c->st;
+    const struct source_status *sh = shown_status(c);
+    struct cam_counts n = cam_counts(c);
     json_t *age = sh->last_frame_ns
                       ? json_integer((now - sh->last_frame_ns) / VT_MS)
                       : json_null();
@@ -980,20 +1005,15 @@ static json_t *camera_json(const struct vigil_engine *e, int i, int64_t now)
         "{s:s, s:s, s:s, s:s, s:f, s:o, s:I, s:I, s:I, s:I, s:i, s:i, s:s}",
         "id", cfg->cameras[i].id, "name", cfg->cameras[i].name, "state",
         eff_name(c->eff), "reason", c->st.reason, "fps", sh->fps,
-        "last_frame_age_ms", age, "frames",
-        (json_int_t)(c->st.frames + c->sub_st.frames), "reconnects",
-        (json_int_t)(c->st.reconnects + c->sub_st.reconnects),
-        "frames_dropped",
-        (json_int_t)cam_drops(c),
-        "decode_errors",
-        (json_int_t)(c->st.decode_errors + c->sub_st.decode_errors),
+        "last_frame_age_ms", age, "frames", (json_int_t)n.frames,
+        "reconnects", (json_int_t)n.reconnects, "frames_dropped",
+        (json_int_t)n.dropped, "decode_errors", (json_int_t)n.decode_errors,
         "width", sh->width, "height", sh->height, "codec", sh->codec);
     json_object_set_new(o, "decoding", json_boolean(c->st.decoding ||
                                                     c->sub_st.decoding));
     json_object_set_new(o, "stream", json_string(c->stream ? "sub" : "main"));
     json_object_set_new(o, "shed_frames",
-                        json_integer((json_int_t)(c->st.shed_frames +
-                                                  c->sub_st.shed_frames)));
+                        json_integer((json_int_t)n.shed_frames));
     json_t *streams = json_pack("{s:o}", "main", stream_json(&c->st));
     if (c->sub_src) {
         json_object_set_new(streams, "sub", stream_json(&c->sub_st));
@@ -1017,8 +1037,7 @@ static json_t *load_json(const struct vigil_engine *e)
 {
     uint64_t shed_frames = 0;
     for (int i = 0; i < e->n_cams; i++) {
-        shed_frames += e->cams[i].st.shed_frames +
-                       e->cams[i].sub_st.shed_frames;
+        shed_frames += cam_counts(&e->cams[i]).shed_frames;
     }
     return json_pack("{s:f, s:f, s:f, s:f, s:i, s:i, s:s, s:o, s:I, s:I, "
                      "s:I}",
@@ -1590,12 +1609,19 @@ static char *metrics_text(void *ctx)
     int64_t now = vt_mono_ns();
     static const char *const states[] = { "connecting", "live", "stalled",
                                           "down" };
+    struct cam_counts *counts = xcalloc((size_t)e->n_cams + 1,
+                                        sizeof(*counts));
+    for (int i = 0; i < e->n_cams; i++) {
+        counts[i] = cam_counts(&e->cams[i]);
+    }
 #define PER_CAM(name, type, text, fmt, expr)                                  \
     do {                                                                      \
         help(&t, name, type, text);                                           \
         for (int i = 0; i < e->n_cams; i++) {                                 \
             const struct cam_rt *c = &e->cams[i];                             \
+            const struct cam_counts *n = &counts[i];                          \
             (void)c;                                                          \
+            (void)n;                                                          \
             add(&t, "%s{camera=\"%s\"} " fmt "\n", name,                  \
                 cfg->cameras[i].id, expr);                                    \
         }                                                                     \
@@ -1613,11 +1639,10 @@ static char *metrics_text(void *ctx)
     PER_CAM("vigil_camera_fps_in", "gauge", "frames decoded per second",
             "%.2f", c->st.fps + c->sub_st.fps);
     PER_CAM("vigil_camera_frames_decoded_total", "counter",
-            "frames decoded", "%llu",
-            (unsigned long long)(c->st.frames + c->sub_st.frames));
+            "frames decoded", "%llu", (unsigned long long)n->frames);
     PER_CAM("vigil_camera_frames_shed_total", "counter",
             "frames not decoded to shed load", "%llu",
-            (unsigned long long)(c->st.shed_frames + c->sub_st.shed_frames));
+            (unsigned long long)n->shed_frames);
     PER_CAM("vigil_camera_substream", "gauge",
             "1 while the substream is the one decoded", "%d", c->stream);
     PER_CAM("vigil_camera_frames_shown_total", "counter",
@@ -1625,25 +1650,27 @@ static char *metrics_text(void *ctx)
              (unsigned long long)render_camera_shown(e->render, i));
     PER_CAM("vigil_camera_frames_dropped_total", "counter",
             "frames replaced before the wall showed them", "%llu",
-            (unsigned long long)cam_drops(c));
+            (unsigned long long)n->dropped);
     PER_CAM("vigil_camera_bytes_total", "counter",
             "video bytes received (bitrate: rate() of this)", "%llu",
-            (unsigned long long)(c->st.bytes + c->sub_st.bytes));
+            (unsigned long long)n->bytes);
     PER_CAM("vigil_camera_decode_seconds_total", "counter",
-            "time spent decoding", "%.6f",
-            (c->st.decode_ns + c->sub_st.decode_ns) / 1e9);
+            "time spent decoding", "%.6f", n->decode_ns / 1e9);
     PER_CAM("vigil_camera_decode_wait_seconds_total", "counter",
             "time waiting for a decode slot (contention)", "%.6f",
-            (c->st.decode_wait_ns + c->sub_st.decode_wait_ns) / 1e9);
+            n->decode_wait_ns / 1e9);
     PER_CAM("vigil_camera_decode_errors_total", "counter",
             "packets that failed to decode", "%llu",
-            (unsigned long long)c->st.decode_errors);
+            (unsigned long long)n->decode_errors);
     PER_CAM("vigil_camera_reconnects_total", "counter", "reconnects",
-            "%llu", (unsigned long long)c->st.reconnects);
+            "%llu", (unsigned long long)n->reconnects);
     PER_CAM("vigil_camera_last_frame_age_seconds", "gauge",
             "since the last decoded frame (-1: never)", "%.3f",
-            c->st.last_frame_ns ? (now - c->st.last_frame_ns) / 1e9 : -1.0);
+            shown_status(c)->last_frame_ns
+                ? (now - shown_status(c)->last_frame_ns) / 1e9
+                : -1.0);
 #undef PER_CAM
+    free(counts);
     help(&t, "vigil_decode_load", "gauge",
          "share of all cores spent decoding, last second");
     add(&t, "vigil_decode_load %.4f\n", e->load);
@@ -2024,9 +2051,8 @@ int vigil_engine_create(struct vigil_engine **out,
     }
     e->n_cams = cfg->n_cameras;
     e->cams = xcalloc((size_t)e->n_cams + 1, sizeof(*e->cams));
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    e->n_cores = cores > 0 ? (int)cores : 1;
-    decode_slots_init(e->n_cores);
+    decode_slots_init(0); /* one decode slot per core */
+    e->n_cores = decode_slots_size();
     e->restore_after_s = 10;
     for (int i = 0; i < e->n_cams; i++) {
         e->cams[i].mb = mailbox_create();

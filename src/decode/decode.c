@@ -174,8 +174,9 @@ int decoder_send(struct decoder *d, const AVPacket *pkt)
 }
 
 /* What the renderer's IYUV and NV12 textures take as-is: limited-range
- * 4:2:0, planar or NV12 (SDL converts with video-range coefficients). Full-range pictures
- * (MJPEG's yuvj formats) are converted, or their colours come out wrong. */
+ * 4:2:0, planar or NV12 (SDL converts with video-range coefficients).
+ * Full-range pictures (MJPEG's yuvj formats) are converted, or their
+ * colours come out wrong. */
 static int renderer_ready(const AVFrame *f)
 {
     return (f->format == AV_PIX_FMT_YUV420P || f->format == AV_PIX_FMT_NV12) &&
@@ -190,9 +191,6 @@ static int is_full_range(const AVFrame *f)
            f->format == AV_PIX_FMT_YUVJ444P;
 }
 
-/* Convert a frame the renderer cannot take as-is into YUV420P. This is a
- * format conversion (a new picture), not a copy of a frame that could have
- * been handed on. */
 /* The size a picture is scaled down to: max_w x max_h when that is
  * clearly smaller than the picture, else its own size. */
 static void scaled_size(const struct decoder *d, const AVFrame *f, int *w,
@@ -208,6 +206,9 @@ static void scaled_size(const struct decoder *d, const AVFrame *f, int *w,
     }
 }
 
+/* Convert a frame the renderer cannot take as-is, or one to scale down,
+ * into YUV420P. This is a new picture, not a copy of a frame that could
+ * have been handed on. */
 static int convert(struct decoder *d, AVFrame *src, AVFrame **out)
 {
     int w, h;

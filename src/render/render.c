@@ -30,14 +30,19 @@
 #include "util/time.h"
 
 #define MAX_SNAP_REQ 16
-#define SWITCH_RING 64
-#define LAT_RING 128
+#define RING_SIZE 128
 /* A picture taken this long before a page change is not "of" the new
  * page (pre-roll starts 1 s before it). */
 #define SWITCH_FRESH_NS (1500 * VT_MS)
 #define FONT_MIN 8
 #define FONT_MAX 72
 #define HEADLESS_FRAME_NS (40 * VT_MS) /* 25 fps cap without vsync */
+
+/* The last RING_SIZE measurements (ms) of something, for percentiles. */
+struct ring {
+    int64_t v[RING_SIZE];
+    int n;                /* measured in all */
+};
 
 struct cam_tex {
     SDL_Texture *tex;
@@ -66,9 +71,7 @@ struct screen {
                                       * was finished */
     int64_t switch_from_ms;          /* 0: none pending */
     int64_t switch_seen_ns;          /* when the scene arrived */
-    pthread_mutex_t switch_lock;     /* guards the ring below */
-    int64_t switch_ms[SWITCH_RING];
-    int n_switch;                    /* total measured */
+    struct ring switch_ms;           /* under render.stats_lock */
 };
 
 struct held {
@@ -79,8 +82,7 @@ struct held {
     /* glass to glass: capture stamp to first composition, per picture;
      * the ring is guarded by render.stats_lock */
     uint64_t lat_gen;     /* gen whose latency was recorded */
-    int32_t lat_ms[LAT_RING];
-    int n_lat;
+    struct ring lat_ms;
     atomic_uint_fast64_t shown; /* frames taken for display */
 };
 
@@ -101,7 +103,7 @@ struct render {
     int n_screens;
     struct held *held;
     uint64_t scene_seq;   /* bumps with every new scene */
-    pthread_mutex_t stats_lock; /* leaf: the held latency rings */
+    pthread_mutex_t stats_lock; /* leaf: the latency and switch rings */
     int n_cams;
     struct scene *scene;  /* drawn scene, main thread only */
     TTF_Font *fonts[FONT_MAX + 1];
@@ -137,7 +139,6 @@ static void screen_finish(struct render *r, struct screen *s)
     if (s->win) {
         SDL_DestroyWindow(s->win);
     }
-    pthread_mutex_destroy(&s->switch_lock);
 }
 
 static int screen_init(struct render *r, struct screen *s,
@@ -215,9 +216,6 @@ struct render *render_create(const struct render_params *p)
     const struct config *cfg = r->scene->cfg;
     r->n_screens = cfg->n_screens;
     r->screens = xcalloc((size_t)r->n_screens, sizeof(*r->screens));
-    for (int i = 0; i < r->n_screens; i++) {
-        pthread_mutex_init(&r->screens[i].switch_lock, NULL);
-    }
     for (int i = 0; i < r->n_screens; i++) {
         if (screen_init(r, &r->screens[i], &cfg->screens[i]) < 0) {
             goto fail;
@@ -569,6 +567,27 @@ static void draw_overlays(struct render *r, struct screen *s)
 
 static int any_overlay(struct render *r);
 
+static void ring_add(struct render *r, struct ring *g, int64_t ms)
+{
+    pthread_mutex_lock(&r->stats_lock);
+    g->v[g->n++ % RING_SIZE] = ms;
+    pthread_mutex_unlock(&r->stats_lock);
+}
+
+/* The newest (up to max) of a ring, oldest first. */
+static int ring_last(struct render *r, const struct ring *g, int64_t *out,
+                     int max)
+{
+    pthread_mutex_lock(&r->stats_lock);
+    int n = g->n < RING_SIZE ? g->n : RING_SIZE;
+    n = n < max ? n : max;
+    for (int i = 0; i < n; i++) {
+        out[i] = g->v[(g->n - n + i) % RING_SIZE];
+    }
+    pthread_mutex_unlock(&r->stats_lock);
+    return n;
+}
+
 /* A picture composed for the first time: how long since it was captured
  * (when it carries a capture stamp). */
 static void note_latency(struct render *r, int c)
@@ -585,27 +604,15 @@ static void note_latency(struct render *r, int c)
     if (!stamp) {
         return;
     }
-    int64_t ms = (vt_wall_us() - stamp) / 1000;
-    pthread_mutex_lock(&r->stats_lock);
-    h->lat_ms[h->n_lat++ % LAT_RING] = (int32_t)(ms > INT32_MAX ? INT32_MAX
-                                                                : ms);
-    pthread_mutex_unlock(&r->stats_lock);
+    ring_add(r, &h->lat_ms, (vt_wall_us() - stamp) / 1000);
 }
 
-int render_camera_latency(struct render *r, int cam, int32_t *ms, int max)
+int render_camera_latency(struct render *r, int cam, int64_t *ms, int max)
 {
     if (!r || cam < 0 || cam >= r->n_cams) {
         return 0;
     }
-    struct held *h = &r->held[cam];
-    pthread_mutex_lock(&r->stats_lock);
-    int n = h->n_lat < LAT_RING ? h->n_lat : LAT_RING;
-    n = n < max ? n : max;
-    for (int i = 0; i < n; i++) {
-        ms[i] = h->lat_ms[(h->n_lat - n + i) % LAT_RING];
-    }
-    pthread_mutex_unlock(&r->stats_lock);
-    return n;
+    return ring_last(r, &r->held[cam].lat_ms, ms, max);
 }
 
 /* A new scene: free the textures of cameras no longer on this screen (a
@@ -706,10 +713,7 @@ static void switch_check(struct render *r, int si)
             return;
         }
     }
-    pthread_mutex_lock(&s->switch_lock);
-    s->switch_ms[s->n_switch++ % SWITCH_RING] =
-        vt_wall_ms() - s->switch_from_ms;
-    pthread_mutex_unlock(&s->switch_lock);
+    ring_add(r, &s->switch_ms, vt_wall_ms() - s->switch_from_ms);
     s->switch_from_ms = 0;
 }
 
@@ -718,15 +722,7 @@ int render_page_switches(struct render *r, int screen, int64_t *ms, int max)
     if (!r || screen < 0 || screen >= r->n_screens) {
         return 0;
     }
-    struct screen *s = &r->screens[screen];
-    pthread_mutex_lock(&s->switch_lock);
-    int n = s->n_switch < SWITCH_RING ? s->n_switch : SWITCH_RING;
-    n = n < max ? n : max;
-    for (int i = 0; i < n; i++) {
-        ms[i] = s->switch_ms[(s->n_switch - n + i) % SWITCH_RING];
-    }
-    pthread_mutex_unlock(&s->switch_lock);
-    return n;
+    return ring_last(r, &r->screens[screen].switch_ms, ms, max);
 }
 
 static void snapshot(struct render *r, struct snap_req q)

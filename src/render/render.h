@@ -76,7 +76,7 @@ int render_page_switches(struct render *r, int screen, int64_t *ms, int max);
 /* A camera's last (up to max) glass-to-glass latencies in ms, oldest
  * first: from the capture stamp (RTCP sender reports) to the first
  * composition of the picture. Returns how many. Any thread. */
-int render_camera_latency(struct render *r, int cam, int32_t *ms, int max);
+int render_camera_latency(struct render *r, int cam, int64_t *ms, int max);
 
 /* Draw until render_quit() or the user closes a window. Returns 0. */
 int render_run(struct render *r);

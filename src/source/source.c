@@ -215,10 +215,14 @@ static int open_input(struct source *s, struct session *ss,
     return 0;
 }
 
-/* struct source_decode packed into one atomic word. */
+/* struct source_decode packed into one atomic word: the two low bits are
+ * the loop's to flip at any packet; the rest set up the decoder. */
+#define MODE_ON UINT64_C(1)
+#define MODE_KEYFRAMES UINT64_C(2)
+
 static uint64_t pack(const struct source_decode *d)
 {
-    return (uint64_t)d->on | (uint64_t)d->keyframes_only << 1 |
+    return (d->on ? MODE_ON : 0) | (d->keyframes_only ? MODE_KEYFRAMES : 0) |
            (uint64_t)d->skip_loop_filter << 2 |
            (uint64_t)(d->threads > 1 ? d->threads & 0xff : 1) << 8 |
            (uint64_t)(d->max_w & 0xffff) << 16 |
@@ -228,8 +232,8 @@ static uint64_t pack(const struct source_decode *d)
 static struct source_decode unpack(uint64_t v)
 {
     return (struct source_decode){
-        .on = v & 1,
-        .keyframes_only = v >> 1 & 1,
+        .on = (v & MODE_ON) != 0,
+        .keyframes_only = (v & MODE_KEYFRAMES) != 0,
         .skip_loop_filter = v >> 2 & 1,
         .threads = (int)(v >> 8 & 0xff),
         .max_w = (int)(v >> 16 & 0xffff),
@@ -526,7 +530,7 @@ static void release_decoder(struct source *s, struct session *ss)
     if (!ss->dec) {
         return;
     }
-    unsigned long errors = ss->dec ? decoder_errors(ss->dec) : 0;
+    unsigned long errors = decoder_errors(ss->dec);
     pthread_mutex_lock(&s->lock);
     s->st.decode_errors += errors - s->dec_errors_seen;
     pthread_mutex_unlock(&s->lock);
@@ -541,8 +545,8 @@ static void release_decoder(struct source *s, struct session *ss)
 static int apply_mode(struct source *s, struct session *ss, uint64_t mode)
 {
     struct source_decode want = unpack(mode), had = unpack(ss->dec_mode);
-    if (ss->dec &&
-        (mode & ~UINT64_C(3)) == (ss->dec_mode & ~UINT64_C(3))) {
+    uint64_t setup = ~(MODE_ON | MODE_KEYFRAMES);
+    if (ss->dec && (mode & setup) == (ss->dec_mode & setup)) {
         return 0; /* on and keyframes_only are the loop's business */
     }
     if (!ss->dec || want.threads != had.threads) {
@@ -596,17 +600,18 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
         gop_add(ss, ss->pkt);
         uint64_t mode = atomic_load(&s->want);
         bool key = (ss->pkt->flags & AV_PKT_FLAG_KEY) || ss->intra_only;
-        if (!(mode & 1) || ((mode & 2) && !key)) {
+        bool on = mode & MODE_ON;
+        if (!on || ((mode & MODE_KEYFRAMES) && !key)) {
             /* hidden: read, cache, watch; do not decode. Shed (shown,
              * keyframes only): the same for every other picture. */
             av_packet_unref(ss->pkt);
-            if (!(mode & 1)) {
+            if (!on) {
                 release_decoder(s, ss);
             } else if (ss->decoding) {
                 decoder_flush(ss->dec);
                 ss->decoding = false;
             }
-            packet_seen(s, ss, size, 0, 0, ss->gop_valid, (mode & 1) != 0);
+            packet_seen(s, ss, size, 0, 0, ss->gop_valid, on);
             continue;
         }
         if (!ss->decoding && !ss->gop_valid) {

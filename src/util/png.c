@@ -58,7 +58,7 @@ int png_encode_rgb(const uint8_t *rgb, int w, int h,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     png_text text[8];
     int n_text = 0;
-    for (; texts && texts[2 * n_text] && n_text < 8; n_text++) {
+    for (; texts && n_text < 8 && texts[2 * n_text]; n_text++) {
         text[n_text] = (png_text){ .compression = PNG_TEXT_COMPRESSION_NONE,
                                    .key = (png_charp)texts[2 * n_text],
                                    .text = (png_charp)texts[2 * n_text + 1] };
