@@ -368,30 +368,54 @@ static enum scene_cam_state effective_state(const struct vigil_engine *e,
     }
 }
 
-/* What an operator should know is overriding the patrol, for the wall. */
-static void status_line(const struct vigil_engine *e, char *buf, size_t size)
+/* One override for the status line: "WHAT" or "WHAT until HH:MM:SS". */
+static size_t status_item(const struct vigil_engine *e, char *buf, size_t n,
+                          size_t size, const char *what, int64_t until_ms)
+{
+    if (n >= size) {
+        return n;
+    }
+    char t[32] = "";
+    if (until_ms != INT64_MAX) {
+        engine_format_local(e->cfg, until_ms, t, sizeof(t));
+    }
+    return n + (size_t)snprintf(buf + n, size - n, "%s%s%s  ", what,
+                                t[0] ? " until " : "", t[0] ? t + 11 : "");
+}
+
+/* What an operator should know is overriding the patrol on screen s, and
+ * until when, for the wall's status line. */
+static void status_line(const struct vigil_engine *e, int s, char *buf,
+                        size_t size)
 {
     const struct sched_overrides *ov = &e->ov;
-    char t[32];
+    const struct config *cfg = e->cfg;
+    char what[96];
     size_t n = 0;
     buf[0] = 0;
-    if (ov->paused && n < size) {
-        engine_format_local(e->cfg, ov->pause_until_ms, t, sizeof(t));
-        n += (size_t)snprintf(buf + n, size - n, "PAUSED%s%s  ",
-                              ov->pause_until_ms == INT64_MAX ? ""
-                                                              : " until ",
-                              ov->pause_until_ms == INT64_MAX ? "" : t + 11);
+    if (ov->paused) {
+        n = status_item(e, buf, n, size, "PAUSED", ov->pause_until_ms);
     }
-    if (ov->plan >= 0 && n < size) {
-        engine_format_local(e->cfg, ov->plan_until_ms, t, sizeof(t));
-        n += (size_t)snprintf(buf + n, size - n, "PLAN %s%s%s  ",
-                              e->cfg->plans[ov->plan].name,
-                              ov->plan_until_ms == INT64_MAX ? ""
-                                                             : " until ",
-                              ov->plan_until_ms == INT64_MAX ? "" : t + 11);
+    if (ov->plan >= 0) {
+        snprintf(what, sizeof(what), "PLAN %s", cfg->plans[ov->plan].name);
+        n = status_item(e, buf, n, size, what, ov->plan_until_ms);
     }
-    if (ov->n_pins && n < size) {
-        snprintf(buf + n, size - n, "%d PINNED", ov->n_pins);
+    /* a page step without an end is just where the patrol now is */
+    if (ov->shift_ms[s] && ov->shift_until_ms[s] != INT64_MAX) {
+        n = status_item(e, buf, n, size, "PAGE STEPPED",
+                        ov->shift_until_ms[s]);
+    }
+    if (ov->layout[s] >= 0) {
+        snprintf(what, sizeof(what), "LAYOUT %s",
+                 cfg->layouts[ov->layout[s]].name);
+        n = status_item(e, buf, n, size, what, ov->layout_until_ms[s]);
+    }
+    for (int i = 0; i < ov->n_pins; i++) {
+        const struct sched_pin *p = &ov->pins[i];
+        if (p->screen == s) {
+            snprintf(what, sizeof(what), "PIN %s", cfg->cameras[p->camera].id);
+            n = status_item(e, buf, n, size, what, p->until_ms);
+        }
     }
 }
 
@@ -421,6 +445,8 @@ static void publish_scene(struct vigil_engine *e)
         sc->screens[s].n_tiles = v->n_tiles;
         memcpy(sc->screens[s].cams, v->cams, sizeof(int) * (size_t)v->n_tiles);
         sc->screens[s].changed_ms = e->changed_ms[s];
+        status_line(e, s, sc->screens[s].status_line,
+                    sizeof(sc->screens[s].status_line));
     }
     for (int i = 0; i < e->n_cams; i++) {
         sc->cams[i].state = e->cams[i].eff;
@@ -429,7 +455,6 @@ static void publish_scene(struct vigil_engine *e)
     }
     sc->n_open_alerts = alert_bus_open_count(e->alerts);
     sc->n_banner = alert_bus_banner(e->alerts, sc->banner, 4);
-    status_line(e, sc->status_line, sizeof(sc->status_line));
     render_set_scene(e->render, sc);
     scene_unref(e->scene);
     e->scene = sc;

@@ -267,6 +267,12 @@ int decoder_receive(struct decoder *d, AVFrame **out)
     if (ret < 0) {
         return ret;
     }
+    /* A picture the decoder had to patch up (error concealment) or knows
+     * to be damaged is shown, but counted with the packets that failed:
+     * a corrupt stream rarely fails outright. */
+    if (d->tmp->decode_error_flags || (d->tmp->flags & AV_FRAME_FLAG_CORRUPT)) {
+        d->errors++;
+    }
     if (d->tmp->format == d->hw_fmt && d->hw_fmt != AV_PIX_FMT_NONE) {
         /* SDL's textures live in system memory: bring the picture down
          * (NV12 usually), then on through the conversion below. */

@@ -59,7 +59,8 @@ void decoder_size(const struct decoder *d, int *w, int *h);
 /* Forget buffered state (the next packet will be a keyframe). */
 void decoder_flush(struct decoder *d);
 
-/* Packets the decoder rejected as corrupt. */
+/* Packets the decoder rejected as corrupt, and pictures it had to conceal
+ * errors in. */
 unsigned long decoder_errors(const struct decoder *d);
 
 #endif

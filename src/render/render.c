@@ -501,9 +501,11 @@ static void draw_tile(struct render *r, struct screen *s, int cam,
 /* Wall-wide overlays: the alert banner across the top (open alerts, also
  * for cameras not on this page) and the override status line at the
  * bottom right. */
-static void draw_overlays(struct render *r, struct screen *s)
+static void draw_overlays(struct render *r, int si)
 {
+    struct screen *s = &r->screens[si];
     const struct scene *sc = r->scene;
+    const char *status_line = sc->screens[si].status_line;
     int fsize = s->h / 40;
     if (sc->n_open_alerts > 0) {
         char text[512];
@@ -553,8 +555,8 @@ static void draw_overlays(struct render *r, struct screen *s)
             }
         }
     }
-    if (sc->status_line[0]) {
-        SDL_Texture *t = text_texture(r, s->r, fsize, sc->status_line,
+    if (status_line[0]) {
+        SDL_Texture *t = text_texture(r, s->r, fsize, status_line,
                                       (SDL_Color){ 255, 220, 60, 255 });
         int tw, th;
         if (t && SDL_QueryTexture(t, NULL, NULL, &tw, &th) == 0) {
@@ -641,10 +643,10 @@ static void release_hidden(struct render *r, struct screen *s,
 
 /* Anything drawn over the tiles or changing by the clock: then the whole
  * screen is drawn again. */
-static int screen_overlaid(const struct render *r)
+static int screen_overlaid(const struct render *r, int si)
 {
-    return r->scene->n_open_alerts > 0 || r->scene->status_line[0] ||
-           r->help;
+    return r->scene->n_open_alerts > 0 ||
+           r->scene->screens[si].status_line[0] || r->help;
 }
 
 static void compose(struct render *r, int si, int64_t now)
@@ -658,7 +660,7 @@ static void compose(struct render *r, int si, int64_t now)
      * drawn over the tiles, only tiles with a new picture are drawn (each
      * draw_tile paints its whole tile). */
     int new_scene = s->drawn_scene != r->scene_seq;
-    int overlaid = screen_overlaid(r) || any_overlay(r);
+    int overlaid = screen_overlaid(r, si) || any_overlay(r);
     /* an overlay that just went (the help) must be painted over too */
     int full = new_scene || overlaid || s->was_overlaid;
     s->was_overlaid = overlaid;
@@ -684,7 +686,7 @@ static void compose(struct render *r, int si, int64_t now)
         }
     }
     if (full) {
-        draw_overlays(r, s);
+        draw_overlays(r, si);
     }
     s->drawn_scene = r->scene_seq;
     if (s->target) {

@@ -33,7 +33,6 @@ struct scene *scene_dup(const struct scene *src)
     sc->n_open_alerts = src->n_open_alerts;
     sc->n_banner = src->n_banner;
     memcpy(sc->banner, src->banner, sizeof(sc->banner));
-    memcpy(sc->status_line, src->status_line, sizeof(sc->status_line));
     return sc;
 }
 

@@ -24,6 +24,9 @@ struct scene_screen {
     int cams[64];        /* camera index per tile, -1: blank tile */
     int64_t changed_ms;  /* wall time the tiles last changed (a page
                           * boundary, or an operator's command) */
+    /* status line: the overrides in force on this screen and when each
+     * ends ("PAUSED until 14:05:00  PIN gate-1 until 14:10:00"), or "" */
+    char status_line[192];
 };
 
 struct scene_cam {
@@ -43,8 +46,6 @@ struct scene {
     int n_open_alerts;
     int n_banner;
     char banner[4][96];
-    /* status line: overrides in force ("PAUSED until 14:05"), or "" */
-    char status_line[128];
 };
 
 /* A blank scene for cfg (every screen blank, every camera connecting). */

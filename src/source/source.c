@@ -649,6 +649,21 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
     return 0;
 }
 
+/* Reconnects of all cameras, spaced (see pacer_slot): 20 a second. A
+ * first connect is not paced, so a wall starts at once. */
+static pthread_mutex_t reconnect_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pacer reconnect_pacer = { .interval_ns = 50 * VT_MS };
+
+/* After the backoff, wait for this reconnect's turn (slots are taken in
+ * the order cameras become due). Returns non-zero when stopped. */
+static int wait_paced(struct source *s)
+{
+    pthread_mutex_lock(&reconnect_lock);
+    int64_t at = pacer_slot(&reconnect_pacer, vt_mono_ns());
+    pthread_mutex_unlock(&reconnect_lock);
+    return wait_until(s, at);
+}
+
 static void *worker(void *arg)
 {
     struct source *s = arg;
@@ -693,7 +708,7 @@ static void *worker(void *arg)
             VLOG_WARN(s->log, "%s%s", msg,
                       suppressed ? " (similar messages suppressed)" : "");
         }
-        if (wait_until(s, vt_mono_ns() + delay)) {
+        if (wait_until(s, vt_mono_ns() + delay) || wait_paced(s)) {
             break;
         }
     }

@@ -31,3 +31,10 @@ void backoff_reset(struct backoff *b)
 {
     b->current_ns = 0;
 }
+
+int64_t pacer_slot(struct pacer *p, int64_t want_ns)
+{
+    int64_t t = want_ns > p->next_ns ? want_ns : p->next_ns;
+    p->next_ns = t + p->interval_ns;
+    return t;
+}

@@ -22,4 +22,21 @@ int64_t backoff_next(struct backoff *b);
 /* Call after a connection that worked: the next failure starts over. */
 void backoff_reset(struct backoff *b);
 
+/*
+ * Reconnect pacing across cameras: attempts are spaced at least
+ * interval_ns apart, so when many cameras fail together (a switch
+ * reboots) they come back one after another instead of all hitting the
+ * network, the cameras and the decoders at once. Pure; the caller
+ * serialises calls.
+ */
+struct pacer {
+    int64_t interval_ns;
+    int64_t next_ns; /* the earliest free slot */
+};
+
+/* The time at or after want_ns at which this attempt may go; takes the
+ * slot. Call when an attempt is due (want_ns = now), so that requests
+ * come in time order. */
+int64_t pacer_slot(struct pacer *p, int64_t want_ns);
+
 #endif

@@ -26,6 +26,13 @@ one per line, on stdin, and answers "OK <command>" after each:
     freeze NAME   drop the mount's frames at a valve: clients stay
                   connected but receive no video (a frozen camera)
     thaw NAME     let them through again
+    nokey NAME    drop the mount's keyframes (H.264/H.265): packets keep
+                  coming, but a client that connects from now on never
+                  gets a picture it can decode
+    corrupt NAME  overwrite the second half of every frame's slice data
+                  with noise (the headers stay intact, the pictures do
+                  not decode cleanly)
+    clean NAME    end nokey and corrupt
 
 It exits when stdin closes, so a test that dies takes it along.
 Run with Debian's /usr/bin/python3 (it has the GObject bindings).
@@ -69,6 +76,7 @@ class Server:
         self.mounts = self.server.get_mount_points()
         self.factories = {}
         self.medias = {}
+        self.damage = {}  # mount -> "nokey" | "corrupt"
         self.send_log = open(args.send_log, "a") if args.send_log else None
         self.send_lock = threading.Lock()
         auth_for = dict(a.split("=", 1) for a in args.auth)
@@ -118,6 +126,7 @@ class Server:
         state = {"looping": False}
         if self.send_log:
             self.log_sends(bin_, name)
+        self.add_damage(bin_, name)
 
         def seek():
             pipeline = bin_.get_parent()
@@ -179,6 +188,47 @@ class Server:
 
         pad.add_probe(Gst.PadProbeType.BUFFER, probe)
 
+    def add_damage(self, bin_, name):
+        """Damage the frames leaving the valve as self.damage[name] says.
+        A probe cannot swap its buffer in Python, so a corrupted frame is
+        pushed as a new buffer and the original dropped."""
+        pad = bin_.get_by_name("valve").get_static_pad("src")
+        own = threading.local()
+        noise = bytes((i * 151 + 89) & 0xff for i in range(1 << 16))
+
+        def probe(pad, info):
+            mode = self.damage.get(name)
+            buf = info.get_buffer()
+            if mode is None or buf is None or getattr(own, "pushing", False):
+                return Gst.PadProbeReturn.OK
+            key = not buf.has_flags(Gst.BufferFlags.DELTA_UNIT)
+            if mode == "nokey":
+                return (Gst.PadProbeReturn.DROP if key
+                        else Gst.PadProbeReturn.OK)
+            data = bytearray(buf.extract_dup(0, buf.get_size()))
+            # length-prefixed NAL units (stream-format avc, 4-byte sizes)
+            at = 0
+            while at + 4 <= len(data):
+                size = int.from_bytes(data[at:at + 4], "big")
+                body = at + 4
+                if body + size > len(data):
+                    break
+                cut = body + max(8, size // 2)
+                if cut < body + size:
+                    data[cut:body + size] = noise[:body + size - cut]
+                at = body + size
+            out = Gst.Buffer.new_wrapped(bytes(data))
+            out.pts, out.dts, out.duration = buf.pts, buf.dts, buf.duration
+            out.set_flags(buf.get_flags())
+            own.pushing = True
+            try:
+                pad.push(out)
+            finally:
+                own.pushing = False
+            return Gst.PadProbeReturn.DROP
+
+        pad.add_probe(Gst.PadProbeType.BUFFER, probe)
+
     def drop_clients(self, name):
         """Disconnect every client that plays /name."""
         path = "/" + name
@@ -213,6 +263,10 @@ class Server:
                 return "ERR no media for " + name
             valve = media.get_element().get_by_name("valve")
             valve.set_property("drop", verb == "freeze")
+        elif verb in ("nokey", "corrupt"):
+            self.damage[name] = verb
+        elif verb == "clean":
+            self.damage.pop(name, None)
         else:
             return "ERR " + line
         return "OK " + line

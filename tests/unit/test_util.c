@@ -52,6 +52,25 @@ static void backoff(void)
     CHECK(same < 8);
 }
 
+static void pacing(void)
+{
+    struct pacer p = { .interval_ns = 50 * VT_MS };
+    int64_t t = 100 * VT_S;
+    /* 40 cameras due at the same instant go one every 50 ms */
+    int64_t last = 0;
+    for (int i = 0; i < 40; i++) {
+        int64_t at = pacer_slot(&p, t);
+        CHECK(at == t + i * 50 * VT_MS);
+        last = at;
+    }
+    CHECK(last - t == 39 * 50 * VT_MS);
+    /* one camera alone, later, goes when it wants */
+    CHECK(pacer_slot(&p, t + 10 * VT_S) == t + 10 * VT_S);
+    /* one due inside the last slot's interval waits for its end */
+    CHECK(pacer_slot(&p, t + 10 * VT_S + VT_MS) ==
+          t + 10 * VT_S + 50 * VT_MS);
+}
+
 static void ratelimit(void)
 {
     struct vlog_ratelimit rl = { .interval_ns = 10 * VT_S, .burst = 3 };
@@ -108,6 +127,7 @@ int main(void)
     RUN(redact);
     RUN(queue);
     RUN(backoff);
+    RUN(pacing);
     RUN(ratelimit);
     RUN(durations);
     return test_done();
