@@ -123,6 +123,7 @@ struct vigil_engine {
     struct config *cfg_boot;      /* the first: the alert bus keeps it */
     int n_cams;
     struct cam_rt *cams;
+    struct source_pacer *pacer;   /* the cameras' reconnects, 20 a second */
     struct render *render;
     int n_cores;
     bool soft_render;             /* the renderer scales in software */
@@ -2076,6 +2077,7 @@ int vigil_engine_create(struct vigil_engine **out,
     }
     e->n_cams = cfg->n_cameras;
     e->cams = xcalloc((size_t)e->n_cams + 1, sizeof(*e->cams));
+    e->pacer = source_pacer_create(50 * VT_MS);
     decode_slots_init(0); /* one decode slot per core */
     e->n_cores = decode_slots_size();
     e->restore_after_s = 10;
@@ -2163,6 +2165,7 @@ int vigil_engine_run(struct vigil_engine *e)
             .on_status = status_cb,
             .on_frame = frame_cb,
             .cb_ctx = e,
+            .pacer = e->pacer,
             .seed = 0x9E3779B97F4A7C15ull * (uint64_t)(i + 1) ^
                     (uint64_t)vt_mono_ns(),
         };
@@ -2250,6 +2253,7 @@ void vigil_engine_destroy(struct vigil_engine **pe)
         mailbox_destroy(e->cams[i].sub_mb);
     }
     free(e->cams);
+    source_pacer_destroy(e->pacer);
     if (e->cfg) {
         for (int i = 0; i < e->cfg->n_screens; i++) {
             sched_screen_finish(&e->sched[i]);

@@ -649,18 +649,40 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
     return 0;
 }
 
-/* Reconnects of all cameras, spaced (see pacer_slot): 20 a second. A
- * first connect is not paced, so a wall starts at once. */
-static pthread_mutex_t reconnect_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct pacer reconnect_pacer = { .interval_ns = 50 * VT_MS };
+struct source_pacer {
+    pthread_mutex_t lock;
+    struct pacer p;
+};
+
+struct source_pacer *source_pacer_create(int64_t interval_ns)
+{
+    struct source_pacer *sp = xzalloc(sizeof(*sp));
+    pthread_mutex_init(&sp->lock, NULL);
+    sp->p.interval_ns = interval_ns;
+    return sp;
+}
+
+void source_pacer_destroy(struct source_pacer *sp)
+{
+    if (!sp) {
+        return;
+    }
+    pthread_mutex_destroy(&sp->lock);
+    free(sp);
+}
 
 /* After the backoff, wait for this reconnect's turn (slots are taken in
- * the order cameras become due). Returns non-zero when stopped. */
+ * the order cameras become due). A first connect is not paced, so a wall
+ * starts at once. Returns non-zero when stopped. */
 static int wait_paced(struct source *s)
 {
-    pthread_mutex_lock(&reconnect_lock);
-    int64_t at = pacer_slot(&reconnect_pacer, vt_mono_ns());
-    pthread_mutex_unlock(&reconnect_lock);
+    struct source_pacer *sp = s->p.pacer;
+    if (!sp) {
+        return atomic_load(&s->stop);
+    }
+    pthread_mutex_lock(&sp->lock);
+    int64_t at = pacer_slot(&sp->p, vt_mono_ns());
+    pthread_mutex_unlock(&sp->lock);
     return wait_until(s, at);
 }
 

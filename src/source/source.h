@@ -84,7 +84,19 @@ struct source_params {
     int64_t read_timeout_ns;    /* 0: 5 s; no packet for this long: down */
     bool decode;             /* decode from the start (else wait for
                               * source_set_decode) */
+    struct source_pacer *pacer; /* borrowed: reconnect pacing shared with
+                                 * other sources; NULL: none */
 };
+
+/*
+ * Reconnect pacing shared by many sources: once its backoff is over, a
+ * source's reconnect waits for the next free slot, slots interval_ns
+ * apart (see pacer_slot), so cameras that failed together come back one
+ * after another. Thread-safe; must outlive the sources using it.
+ * Destroy accepts NULL.
+ */
+struct source_pacer *source_pacer_create(int64_t interval_ns);
+void source_pacer_destroy(struct source_pacer *p);
 
 struct source *source_create(const struct source_params *p);
 
