@@ -435,9 +435,26 @@ static void parse_performance(struct ctx *cx, struct fy_node *m)
     }
 }
 
+/* How long a connection may take, from the socket to the first packet
+ * (a silent or hostile server is given up on after it). */
+static void parse_connect_timeout(struct ctx *cx, struct fy_node *v,
+                                  const char *what, int64_t *out_ms)
+{
+    int64_t ms;
+    if (!yp_duration(&cx->yp, v, what, &ms)) {
+        return;
+    }
+    if (ms < 500 || ms > 120000) {
+        ERR(cx, v, "%s: must be between 500ms and 2m", what);
+        return;
+    }
+    *out_ms = ms;
+}
+
 static void parse_defaults(struct ctx *cx, struct fy_node *m)
 {
-    static const char *const keys[] = { "transport", "hwaccel", NULL };
+    static const char *const keys[] = { "transport", "hwaccel",
+                                        "connect_timeout", NULL };
     if (!yp_is_map(&cx->yp, m, "defaults")) {
         return;
     }
@@ -451,6 +468,10 @@ static void parse_defaults(struct ctx *cx, struct fy_node *m)
     if ((v = yp_get(m, "hwaccel")) &&
         yp_enum(&cx->yp, v, "defaults.hwaccel", hwaccel_names, &e)) {
         cx->c->default_hwaccel = (enum cfg_hwaccel)e;
+    }
+    if ((v = yp_get(m, "connect_timeout"))) {
+        parse_connect_timeout(cx, v, "defaults.connect_timeout",
+                              &cx->c->default_connect_timeout_ms);
     }
 }
 
@@ -474,7 +495,7 @@ static void parse_camera(struct ctx *cx, struct fy_node *cn)
     struct config *c = cx->c;
     static const char *const keys[] = { "id", "name", "url", "sub",
                                         "transport", "hwaccel", "groups",
-                                        NULL };
+                                        "connect_timeout", NULL };
     if (!yp_is_map(&cx->yp, cn, "camera")) {
         return;
     }
@@ -482,6 +503,7 @@ static void parse_camera(struct ctx *cx, struct fy_node *cn)
     struct cfg_camera *cam = &c->cameras[c->n_cameras++];
     cam->transport = c->default_transport;
     cam->hwaccel = c->default_hwaccel;
+    cam->connect_timeout_ms = c->default_connect_timeout_ms;
     struct fy_node *v;
     if ((v = yp_get(cn, "id")) && (cam->id = dup_str(cx, v, "camera id"))) {
         if (!valid_id(cam->id)) {
@@ -521,6 +543,10 @@ static void parse_camera(struct ctx *cx, struct fy_node *cn)
     if ((v = yp_get(cn, "hwaccel")) &&
         yp_enum(&cx->yp, v, "camera hwaccel", hwaccel_names, &e)) {
         cam->hwaccel = (enum cfg_hwaccel)e;
+    }
+    if ((v = yp_get(cn, "connect_timeout"))) {
+        parse_connect_timeout(cx, v, "camera connect_timeout",
+                              &cam->connect_timeout_ms);
     }
     if ((v = yp_get(cn, "groups")) &&
         yp_is_seq(&cx->yp, v, "camera groups")) {
@@ -1059,6 +1085,7 @@ struct config *config_load(const char *path, const char *text,
     c->listen_host = xstrdup("127.0.0.1");
     c->listen_port = 8080;
     c->exec_timeout_ms = 10000;
+    c->default_connect_timeout_ms = 10000;
     c->flap_count = -1;
     c->preroll_ms = 1000;
     c->load_budget = 0.85;

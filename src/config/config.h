@@ -39,6 +39,7 @@ struct cfg_camera {
     char *sub;          /* substream URL or NULL */
     enum cfg_transport transport;
     enum cfg_hwaccel hwaccel;
+    int64_t connect_timeout_ms; /* open to first packet; then it is down */
     char **groups;
     int n_groups;
 };
@@ -141,6 +142,7 @@ struct config {
 
     enum cfg_transport default_transport;
     enum cfg_hwaccel default_hwaccel;
+    int64_t default_connect_timeout_ms;
 
     struct cfg_camera *cameras;
     int n_cameras;

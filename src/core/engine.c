@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <libavutil/mem.h>
 #include <uv.h>
 
 #include "alert/alert.h"
@@ -55,6 +56,7 @@
 #define VIGIL_WEB_DIR "web"
 #endif
 #define FONT_PATH "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+#define VIGIL_MAX_ALLOC (64u << 20)
 /* How often camera health is looked at: the stall-detection granularity. */
 #define HEALTH_PERIOD_MS 25
 /* A substream whose height is not known yet (not connected) is taken to
@@ -1007,6 +1009,12 @@ int vigil_engine_create(struct vigil_engine **out,
 {
     *out = NULL;
     vlog_setup(s->log_level, s->log_cb, s->log_cookie);
+    /* No single FFmpeg allocation over 64 MiB (libavutil's setting is
+     * process-wide). The largest picture a camera sends, 8K 4:2:0, is
+     * 50 MiB; libavformat allocates whatever an RTSP reply's
+     * Content-Length announces, so a hostile server announcing 2 GB now
+     * gets ENOMEM at once instead of the wall's memory. */
+    av_max_alloc(VIGIL_MAX_ALLOC);
     struct vigil_engine *e = xzalloc(sizeof(*e));
     e->set = *s;
     e->log = vlog_create(NULL, "engine");
@@ -1116,6 +1124,7 @@ int vigil_engine_run(struct vigil_engine *e)
             .on_frame = frame_cb,
             .cb_ctx = e,
             .pacer = e->pacer,
+            .connect_timeout_ns = cc->connect_timeout_ms * VT_MS,
             .seed = 0x9E3779B97F4A7C15ull * (uint64_t)(i + 1) ^
                     (uint64_t)vt_mono_ns(),
         };

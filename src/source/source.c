@@ -50,6 +50,10 @@ struct source {
      * and read by the worker only (the interrupt callback runs on it). */
     int64_t deadline;
     int timed_out;
+    /* Calls of the interrupt callback left before the stream starts
+     * (see CONNECT_CHECKS); 0 once it streams. Worker only. */
+    long checks_left;
+    int flooded;
 
     pthread_mutex_t lock;
     pthread_cond_t cond;
@@ -90,6 +94,16 @@ static void set_state(struct source *s, enum source_state st,
     }
 }
 
+/*
+ * libavformat calls this before each read of the socket. While
+ * connecting, reads are also counted: RTSP replies are read a byte per
+ * call, so a server that answers with an endless header or a flood of
+ * noise would otherwise keep a core busy for the whole connect timeout,
+ * on every retry. A real camera's handshake and probe take a few thousand
+ * reads.
+ */
+#define CONNECT_CHECKS 200000L
+
 static int interrupt_cb(void *opaque)
 {
     struct source *s = opaque;
@@ -98,6 +112,10 @@ static int interrupt_cb(void *opaque)
     }
     if (s->deadline && vt_mono_ns() > s->deadline) {
         s->timed_out = 1;
+        return 1;
+    }
+    if (s->checks_left && --s->checks_left == 0) {
+        s->flooded = 1;
         return 1;
     }
     return 0;
@@ -142,6 +160,9 @@ static void describe(struct source *s, int err, const char *what, char *buf,
 {
     if (s->timed_out) {
         snprintf(buf, size, "%s timed out", what);
+    } else if (s->flooded) {
+        snprintf(buf, size, "%s flooded: no stream after %ld reads", what,
+                 CONNECT_CHECKS);
     } else if (err == AVERROR_EOF) {
         snprintf(buf, size, "end of stream");
     } else if (err == AVERROR(ECONNREFUSED)) {
@@ -206,6 +227,8 @@ static int open_input(struct source *s, struct session *ss,
     ss->fmt->interrupt_callback =
         (AVIOInterruptCB){ .callback = interrupt_cb, .opaque = s };
     s->timed_out = 0;
+    s->flooded = 0;
+    s->checks_left = CONNECT_CHECKS;
     s->deadline = vt_mono_ns() + s->p.connect_timeout_ns;
     int ret = avformat_open_input(&ss->fmt, url, ifmt, &opts);
     av_dict_free(&opts);
@@ -575,6 +598,11 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
                        size_t why_size, int *err)
 {
     int ret = 0;
+    if (s->checks_left) {
+        VLOG_DEBUG(s->log, "streaming after %ld reads",
+                   CONNECT_CHECKS - s->checks_left);
+        s->checks_left = 0;
+    }
     while (!atomic_load(&s->stop)) {
         s->timed_out = 0;
         s->deadline = vt_mono_ns() + s->p.read_timeout_ns;

@@ -158,6 +158,15 @@ static void bad_values(void)
     CHECK_ERR(BASE_WALL "cameras:\n  - {id: a, url: x, transport: quic}\n"
                         BASE_PLANS,
               "camera transport: 'quic' must be one of tcp | udp | auto");
+    CHECK_ERR(BASE_WALL
+              "cameras:\n  - {id: a, url: x, connect_timeout: 100ms}\n"
+              BASE_PLANS,
+              "t.yaml:6:38: camera connect_timeout: must be between 500ms "
+              "and 2m");
+    CHECK_ERR(BASE_WALL "defaults: {connect_timeout: 3h}\n" BASE_CAMS
+                        BASE_PLANS,
+              "t.yaml:5:29: defaults.connect_timeout: must be between 500ms "
+              "and 2m");
 }
 
 static void references(void)
