@@ -3,7 +3,8 @@
 # gst-rtsp-server, valgrind), builds, then runs
 #   1. the unit, header and integration suites (meson test),
 #   2. the unit suite again under valgrind,
-#   3. the unit suite built with AddressSanitizer and UBSan.
+#   3. the unit suite built with AddressSanitizer and UBSan, and the
+#      integration tests of suite `sanitize` against that build.
 # A missing part fails the run; nothing is skipped silently.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,15 +26,23 @@ meson test -C build --setup valgrind --suite unit --print-errorlogs
 
 if [ ! -f build-asan/build.ninja ]; then
     meson setup build-asan -Db_sanitize=address,undefined -Dbench=false \
-        -Db_lundef=false
+        -Db_lundef=false -Dintegration_tests=true
+else
+    meson configure build-asan -Dintegration_tests=true
 fi
 ninja -C build-asan
 meson test -C build-asan --suite unit --suite headers --print-errorlogs
+# The wall itself under the sanitizers, against real servers (leaks are
+# not counted: FFmpeg, SDL and fontconfig keep caches until exit).
+ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
+    meson test -C build-asan --suite sanitize --print-errorlogs \
+    --num-processes 1 --logbase testlog-sanitize
 
 # One closing line over everything that ran (meson's own summaries are per
 # run): "tests: N passed, N failed".
 python3 - build/meson-logs/testlog.json build/meson-logs/testlog-valgrind.json \
-    build-asan/meson-logs/testlog.json <<'PY'
+    build-asan/meson-logs/testlog.json \
+    build-asan/meson-logs/testlog-sanitize.json <<'PY'
 import json, sys
 ok = bad = 0
 for path in sys.argv[1:]:

@@ -434,12 +434,40 @@ static void measure_load(struct vigil_engine *e, int64_t now)
     e->load_cpu_us = cpu_us;
 }
 
+/* Once a second, each camera's frame rates from its counters: a rate that
+ * stops (a camera hidden, or shown again) reads right a second later,
+ * never a stale or window-skewed figure. */
+static void sample_rates(struct vigil_engine *e, int64_t now)
+{
+    if (e->rates_t && now - e->rates_t < VT_S) {
+        return;
+    }
+    double dt = e->rates_t ? (double)(now - e->rates_t) / VT_S : 0;
+    for (int i = 0; i < e->n_cams; i++) {
+        struct cam_rt *c = &e->cams[i];
+        uint64_t in = engine_shown_status(c)->packets;
+        uint64_t dec = engine_cam_counts(c).frames;
+        uint64_t out = render_camera_shown(e->render, i);
+        if (dt > 0) {
+            /* the stream shown may just have changed: never negative */
+            c->fps_in = in >= c->prev_in ? (double)(in - c->prev_in) / dt : 0;
+            c->fps_dec = (double)(dec - c->prev_dec) / dt;
+            c->fps_out = (double)(out - c->prev_out) / dt;
+        }
+        c->prev_in = in;
+        c->prev_dec = dec;
+        c->prev_out = out;
+    }
+    e->rates_t = now;
+}
+
 static void update_cameras(struct vigil_engine *e)
 {
     int64_t now = vt_mono_ns();
     int64_t wall = vt_wall_ms();
     int changed = 0;
     measure_load(e, now);
+    sample_rates(e, now);
     for (int i = 0; i < e->n_cams; i++) {
         struct cam_rt *c = &e->cams[i];
         const struct cfg_camera *cc = &e->cfg->cameras[i];
@@ -1158,7 +1186,8 @@ int vigil_engine_run(struct vigil_engine *e)
     }
     for (int i = 0; i < e->n_cams; i++) {
         source_destroy(e->cams[i].src);
-        e->cams[i].src = NULL;
+        source_destroy(e->cams[i].sub_src); /* its frames wake the renderer */
+        e->cams[i].src = e->cams[i].sub_src = NULL;
     }
     render_destroy(e->render);
     e->render = NULL;

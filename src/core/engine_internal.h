@@ -59,6 +59,11 @@ struct cam_rt {
     uint64_t err_prev, pkt_prev;
     int err_bad, err_good;
     bool err_sustained;
+    /* rates over the last second (sample_rates): pictures received from
+     * the camera on the stream shown, decoded (both streams), and taken
+     * for display */
+    uint64_t prev_in, prev_dec, prev_out;
+    double fps_in, fps_dec, fps_out;
 };
 
 struct snap_result {
@@ -117,6 +122,7 @@ struct vigil_engine {
     int png_jobs;
     /* decoding load, sampled once a second, and what is shed for it */
     int64_t load_t;
+    int64_t rates_t;              /* when the cameras' rates were sampled */
     uint64_t load_ns;
     double load;                  /* share of all cores spent decoding */
     double load_render;           /* share of the render thread composing */

@@ -72,6 +72,24 @@ static json_t *overrides_json(const struct vigil_engine *e)
         }
     }
     json_object_set_new(o, "pages", pages);
+    json_t *layouts = json_array(), *full = json_array();
+    for (int i = 0; i < cfg->n_screens && i < SCHED_MAX_SCREENS; i++) {
+        if (ov->layout[i] >= 0) {
+            json_array_append_new(
+                layouts, json_pack("{s:s, s:s, s:o}", "screen",
+                                   cfg->screens[i].id, "layout",
+                                   cfg->layouts[ov->layout[i]].name, "until",
+                                   until_json(ov->layout_until_ms[i])));
+        }
+        if (ov->fullscreen[i] >= 0) {
+            json_array_append_new(
+                full, json_pack("{s:s, s:s}", "screen", cfg->screens[i].id,
+                                "camera",
+                                cfg->cameras[ov->fullscreen[i]].id));
+        }
+    }
+    json_object_set_new(o, "layouts", layouts);
+    json_object_set_new(o, "fullscreen", full);
     json_t *pins = json_array();
     for (int i = 0; i < ov->n_pins; i++) {
         const struct sched_pin *p = &ov->pins[i];
@@ -142,10 +160,11 @@ static json_t *latency_json(const struct vigil_engine *e, int i)
 
 static json_t *stream_json(const struct source_status *st)
 {
-    return json_pack("{s:s, s:i, s:i, s:b, s:i, s:f, s:I, s:I}", "state",
+    return json_pack("{s:s, s:i, s:i, s:b, s:i, s:I, s:I, s:I}", "state",
                      source_state_name(st->state), "width", st->width,
                      "height", st->height, "decoding", st->decoding,
-                     "threads", st->threads, "fps", st->fps, "frames",
+                     "threads", st->threads, "packets",
+                     (json_int_t)st->packets, "frames",
                      (json_int_t)st->frames, "shed_frames",
                      (json_int_t)st->shed_frames);
 }
@@ -163,11 +182,13 @@ json_t *engine_camera_json(const struct vigil_engine *e, int i, int64_t now)
     json_t *o = json_pack(
         "{s:s, s:s, s:s, s:s, s:f, s:o, s:I, s:I, s:I, s:I, s:i, s:i, s:s}",
         "id", cfg->cameras[i].id, "name", cfg->cameras[i].name, "state",
-        engine_state_name(c->eff), "reason", c->st.reason, "fps", sh->fps,
+        engine_state_name(c->eff), "reason", c->st.reason, "fps", c->fps_dec,
         "last_frame_age_ms", age, "frames", (json_int_t)n.frames,
         "reconnects", (json_int_t)n.reconnects, "frames_dropped",
         (json_int_t)n.dropped, "decode_errors", (json_int_t)n.decode_errors,
         "width", sh->width, "height", sh->height, "codec", sh->codec);
+    json_object_set_new(o, "fps_in", json_real(c->fps_in));
+    json_object_set_new(o, "fps_out", json_real(c->fps_out));
     json_object_set_new(o, "decoding", json_boolean(c->st.decoding ||
                                                     c->sub_st.decoding));
     json_object_set_new(o, "stream", json_string(c->stream ? "sub" : "main"));
@@ -408,8 +429,13 @@ char *engine_metrics_text(void *ctx)
     }
     PER_CAM("vigil_camera_up", "gauge", "1 when live", "%d",
             c->eff == SCENE_CAM_LIVE);
-    PER_CAM("vigil_camera_fps_in", "gauge", "frames decoded per second",
-            "%.2f", c->st.fps + c->sub_st.fps);
+    PER_CAM("vigil_camera_fps_in", "gauge",
+            "pictures received per second (the stream shown)", "%.2f",
+            c->fps_in);
+    PER_CAM("vigil_camera_fps_decoded", "gauge",
+            "pictures decoded per second", "%.2f", c->fps_dec);
+    PER_CAM("vigil_camera_fps_out", "gauge",
+            "pictures taken for display per second", "%.2f", c->fps_out);
     PER_CAM("vigil_camera_frames_decoded_total", "counter",
             "frames decoded", "%llu", (unsigned long long)n->frames);
     PER_CAM("vigil_camera_frames_shed_total", "counter",

@@ -62,9 +62,6 @@ struct source {
     unsigned long dec_errors_seen; /* decoder_errors() already counted */
     struct backoff backoff;
     struct vlog_ratelimit errlog;
-    /* fps window, worker-only */
-    int64_t fps_window_start;
-    int fps_count;
 };
 
 const char *source_state_name(enum source_state st)
@@ -414,9 +411,6 @@ static int pace(struct source *s, struct session *ss, const AVPacket *pkt)
 static void frame_done(struct source *s, int w, int h)
 {
     int64_t now = vt_mono_ns();
-    if (!s->fps_window_start) {
-        s->fps_window_start = now;
-    }
     int first;
     pthread_mutex_lock(&s->lock);
     first = s->st.state != SOURCE_LIVE;
@@ -428,13 +422,6 @@ static void frame_done(struct source *s, int w, int h)
     s->st.session_frames++;
     s->st.width = w;
     s->st.height = h;
-    /* frames that arrived in the window before this one, over its length */
-    if (now - s->fps_window_start >= VT_S) {
-        s->st.fps = s->fps_count * (double)VT_S / (now - s->fps_window_start);
-        s->fps_window_start = now;
-        s->fps_count = 0;
-    }
-    s->fps_count++;
     pthread_mutex_unlock(&s->lock);
     if (first) {
         set_state(s, SOURCE_LIVE, "live", 0);
@@ -748,7 +735,6 @@ static void *worker(void *arg)
                  delay / 1e9);
         pthread_mutex_lock(&s->lock);
         s->st.reconnects++;
-        s->st.fps = 0;
         s->st.fault = fault;
         s->st.connected_ns = 0;
         pthread_mutex_unlock(&s->lock);

@@ -45,7 +45,6 @@ struct source_status {
     char reason[192];        /* human sentence, credentials never included */
     int64_t last_frame_ns;   /* monotonic; 0: never */
     int64_t frame_interval_ns; /* nominal, from the stream; 0: unknown */
-    double fps;              /* decoded frames in the last second */
     int width, height;
     char codec[24];
     char hwaccel[16];        /* "none", "cuda", "vaapi": what decodes */

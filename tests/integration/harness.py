@@ -69,9 +69,23 @@ def check(cond, what):
     return cond
 
 
+SANITIZER_REPORTS = ("runtime error:", "ERROR: AddressSanitizer",
+                     "ERROR: LeakSanitizer")
+
+
 def finish(*closables):
+    """Stop everything; a wall must exit 0 on SIGTERM with no sanitizer
+    report in its log (under build-asan, every test checks that)."""
     for c in closables:
-        c.close() if hasattr(c, "close") else c.stop()
+        if isinstance(c, Vigil):
+            rc = c.stop()
+            report = [l for l in c.log().splitlines()
+                      if any(s in l for s in SANITIZER_REPORTS)]
+            check(rc == 0 and not report,
+                  "vigil exits cleanly on SIGTERM (status %s%s)"
+                  % (rc, ", " + report[0] if report else ""))
+        else:
+            c.close()
     print("%d passed, %d failed" % (len(passes), len(failures)))
     sys.exit(1 if failures else 0)
 

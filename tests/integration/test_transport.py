@@ -77,4 +77,4 @@ check(PASSWORD not in wall.log(), "password absent from the log")
 check(PASSWORD not in status_text, "password absent from /api/status")
 journal = open(wall.journal).read() if wall.journal_events() else ""
 check(PASSWORD not in journal, "password absent from the journal")
-finish(srv, private)
+finish(wall, srv, private)

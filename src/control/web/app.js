@@ -88,7 +88,8 @@ function renderCameras() {
     const tr = el("tr");
     tr.dataset.camera = c.id;
     tr.append(el("td", c.name), el("td", c.state, "state-" + c.state),
-              el("td", c.fps.toFixed(1)),
+              el("td", c.fps_in.toFixed(1) + " / " +
+                 (c.decoding ? c.fps_out.toFixed(1) : "-")),
               el("td", c.last_frame_age_ms === null ? "never" : (c.last_frame_age_ms / 1000).toFixed(1) + " s"),
               el("td", c.reconnects));
     tr.title = c.reason;
@@ -99,12 +100,16 @@ function renderCameras() {
 function renderPatrol() {
   $("wall").textContent = status.wall;
   $("plan").textContent = status.plan;
-  $("plan-since").textContent = "since " + new Date(status.plan_since).toLocaleString();
+  // a plan that has always applied (no schedule change yet) has no start
+  const t = Date.parse(status.plan_since);
+  $("plan-since").textContent = t > 0 ? "since " + new Date(t).toLocaleString() : "";
   const o = status.overrides, parts = [];
   const until = (x) => x.until ? " until " + new Date(x.until).toLocaleTimeString() : "";
   if (o.paused) parts.push("paused" + until(o.paused));
   if (o.plan) parts.push("plan " + o.plan.plan + until(o.plan));
-  for (const p of o.pages) parts.push(`${p.screen} shifted ${p.shift_s.toFixed(0)} s` + until(p));
+  for (const p of o.pages) parts.push(`${p.screen}: page stepped` + until(p));
+  for (const l of o.layouts) parts.push(`${l.screen}: layout ${l.layout}` + until(l));
+  for (const f of o.fullscreen) parts.push(`${f.screen}: ${f.camera} full screen`);
   for (const p of o.pins) parts.push(`${p.camera} pinned in ${p.screen} tile ${p.tile}` + until(p));
   $("overrides").textContent = parts.join(" · ");
   $("pause").textContent = o.paused ? "Resume" : "Pause";
