@@ -132,4 +132,21 @@ ev = wait_for(lambda: [e for e in wall.journal_events()
 check(ev and ev[0]["condition"] == "stalled",
       "a hidden camera's stall raises an alert: %s" % (ev and ev[0]))
 srv.command("thaw", victim)
+
+# A restart resumes on the page the wall would be showing: pages are
+# counted on the wall clock, not from start-up. Crash it (SIGKILL) early
+# in a page and start it again within that page.
+wait_for(lambda: (lambda s: s["page_started"] and
+                  datetime.fromisoformat(s["next_change"]).timestamp() -
+                  time.time() > 2.5)(wall.status()["screens"][0]), 5,
+         "early in a page")
+before = wall.status()["screens"][0]
+wall.kill()
+wall.start()
+after = wall.status()["screens"][0]
+check((after["page"], after["page_started"], after["next_change"]) ==
+      (before["page"], before["page_started"], before["next_change"]),
+      "a restart resumes on the same page, same start and end (%s %s -> "
+      "%s %s)" % (before["page"], before["page_started"], after["page"],
+                  after["page_started"]))
 finish(wall, srv)
