@@ -184,7 +184,6 @@ static int screen_init(struct render *r, struct screen *s,
         VLOG_ERR(r->log, "screen %s: %s", cs->id, SDL_GetError());
         return -1;
     }
-    SDL_SetRenderDrawBlendMode(s->r, SDL_BLENDMODE_BLEND);
     return 0;
 }
 
@@ -370,6 +369,18 @@ static SDL_Texture *text_texture(struct render *r, SDL_Renderer *sr,
     return t;
 }
 
+/* Fill a rectangle; blended only when the colour is translucent. SDL's
+ * software renderer blends pixel by pixel even at full opacity, and the
+ * opaque background of every tile drawn that way was the largest cost of
+ * composing a wall (bench/RESULTS.md). */
+static void fill(SDL_Renderer *sr, const SDL_Rect *rect, SDL_Color c)
+{
+    SDL_SetRenderDrawBlendMode(sr, c.a == 255 ? SDL_BLENDMODE_NONE
+                                              : SDL_BLENDMODE_BLEND);
+    SDL_SetRenderDrawColor(sr, c.r, c.g, c.b, c.a);
+    SDL_RenderFillRect(sr, rect);
+}
+
 /* Draw t with a translucent box behind it; anchor: 0 bottom-left of rect,
  * 1 centred at (cx, cy). */
 static void draw_boxed(SDL_Renderer *sr, SDL_Texture *t, int x, int y,
@@ -382,8 +393,7 @@ static void draw_boxed(SDL_Renderer *sr, SDL_Texture *t, int x, int y,
     SDL_Rect dst = { centred ? x - tw / 2 : x, centred ? y - th / 2 : y - th,
                      tw, th };
     SDL_Rect bg = { dst.x - 4, dst.y - 2, tw + 8, th + 4 };
-    SDL_SetRenderDrawColor(sr, box.r, box.g, box.b, box.a);
-    SDL_RenderFillRect(sr, &bg);
+    fill(sr, &bg, box);
     SDL_RenderCopy(sr, t, NULL, &dst);
 }
 
@@ -437,8 +447,7 @@ static void draw_tile(struct render *r, struct screen *s, int cam,
     SDL_Renderer *sr = s->r;
     struct layout_rect in = render_tile_inner(rc);
     SDL_Rect inner = { in.x, in.y, in.w, in.h };
-    SDL_SetRenderDrawColor(sr, 14, 14, 16, 255);
-    SDL_RenderFillRect(sr, &inner);
+    fill(sr, &inner, (SDL_Color){ 14, 14, 16, 255 });
     if (cam < 0 || cam >= r->n_cams) {
         return; /* a blank tile stays plainly blank */
     }
@@ -522,8 +531,7 @@ static void draw_overlays(struct render *r, int si)
             SDL_QueryTexture(t, NULL, NULL, NULL, &th);
         }
         SDL_Rect bar = { 0, 0, s->w, th + 8 };
-        SDL_SetRenderDrawColor(s->r, 170, 20, 20, 200);
-        SDL_RenderFillRect(s->r, &bar);
+        fill(s->r, &bar, (SDL_Color){ 170, 20, 20, 200 });
         if (t) {
             int tw;
             SDL_QueryTexture(t, NULL, NULL, &tw, NULL);
