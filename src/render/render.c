@@ -5,7 +5,10 @@
  *
  * Wakeups: workers call render_wake() after putting a frame; an atomic
  * flag makes sure at most one wake event is queued (libuv's async
- * coalescing). The loop thread publishes scenes under `lock` and queues
+ * coalescing). Headless, there are no windows and no events to wait for:
+ * the thread sleeps on a condition variable instead, since SDL's
+ * SDL_WaitEventTimeout() polls every millisecond without a video driver
+ * that can block (800 wakeups a second, measured). The loop thread publishes scenes under `lock` and queues
  * snapshot requests the same way.
  *
  * Lock order: `lock` is a leaf; mailbox locks are never taken under it.
@@ -96,6 +99,9 @@ struct render {
     struct vlog *log;
     Uint32 wake_event;
     atomic_bool wake_pending;
+    /* headless wakeups (see above); wait_lock is a leaf */
+    pthread_mutex_t wait_lock;
+    pthread_cond_t wait_cond;
     atomic_bool quit;
     atomic_uint_fast64_t composed;
 
@@ -195,6 +201,12 @@ struct render *render_create(const struct render_params *p)
     r->n_cams = p->n_mailboxes;
     r->held = xcalloc((size_t)r->n_cams + 1, sizeof(*r->held));
     pthread_mutex_init(&r->lock, NULL);
+    pthread_mutex_init(&r->wait_lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&r->wait_cond, &ca);
+    pthread_condattr_destroy(&ca);
     atomic_init(&r->wake_pending, false);
     atomic_init(&r->quit, false);
     atomic_init(&r->composed, 0);
@@ -253,6 +265,8 @@ void render_destroy(struct render *r)
     scene_unref(r->next_scene);
     pthread_mutex_destroy(&r->lock);
     pthread_mutex_destroy(&r->stats_lock);
+    pthread_mutex_destroy(&r->wait_lock);
+    pthread_cond_destroy(&r->wait_cond);
     vlog_destroy(r->log);
     SDL_QuitSubSystem(r->p.headless ? SDL_INIT_EVENTS : SDL_INIT_VIDEO);
     free(r);
@@ -260,10 +274,30 @@ void render_destroy(struct render *r)
 
 void render_wake(struct render *r)
 {
-    if (!atomic_exchange(&r->wake_pending, true)) {
+    if (atomic_exchange(&r->wake_pending, true)) {
+        return; /* one is on its way */
+    }
+    if (r->p.headless) {
+        pthread_mutex_lock(&r->wait_lock);
+        pthread_cond_signal(&r->wait_cond);
+        pthread_mutex_unlock(&r->wait_lock);
+    } else {
         SDL_Event ev = { .type = r->wake_event };
         SDL_PushEvent(&ev);
     }
+}
+
+/* Headless: sleep until render_wake() or wait_ns have passed. */
+static void wait_headless(struct render *r, int64_t wait_ns)
+{
+    int64_t until = vt_mono_ns() + (wait_ns > 0 ? wait_ns : 0);
+    struct timespec ts = { (time_t)(until / VT_S), (long)(until % VT_S) };
+    pthread_mutex_lock(&r->wait_lock);
+    while (!atomic_load(&r->wake_pending) && vt_mono_ns() < until) {
+        pthread_cond_timedwait(&r->wait_cond, &r->wait_lock, &ts);
+    }
+    pthread_mutex_unlock(&r->wait_lock);
+    atomic_store(&r->wake_pending, false);
 }
 
 void render_quit(struct render *r)
@@ -917,13 +951,16 @@ int render_run(struct render *r)
         if (dirty) {
             wait_ns = last_compose + HEADLESS_FRAME_NS - now;
         }
-        SDL_Event ev;
-        int got = SDL_WaitEventTimeout(&ev,
-                                       wait_ns > 0 ? (int)(wait_ns / VT_MS)
-                                                   : 0);
-        while (got) {
-            handle_event(r, &ev);
-            got = SDL_PollEvent(&ev);
+        if (r->p.headless) {
+            wait_headless(r, wait_ns);
+        } else {
+            SDL_Event ev;
+            int got = SDL_WaitEventTimeout(
+                &ev, wait_ns > 0 ? (int)(wait_ns / VT_MS) : 0);
+            while (got) {
+                handle_event(r, &ev);
+                got = SDL_PollEvent(&ev);
+            }
         }
         dirty |= refresh(r);
         now = vt_mono_ns();
