@@ -168,11 +168,7 @@ struct alert_sink *sink_webhook_create(const char *url)
     w->url = xstrdup(url);
     pthread_mutex_init(&w->lock, NULL);
     msgq_init(&w->queue, MAX_QUEUE);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&w->cond, &ca);
-    pthread_condattr_destroy(&ca);
+    vt_cond_init_mono(&w->cond);
     if (pthread_create(&w->thread, NULL, worker, w) != 0) {
         VLOG_ERR(w->log, "cannot start the webhook thread");
         free(w->url);

@@ -202,11 +202,7 @@ struct render *render_create(const struct render_params *p)
     r->held = xcalloc((size_t)r->n_cams + 1, sizeof(*r->held));
     pthread_mutex_init(&r->lock, NULL);
     pthread_mutex_init(&r->wait_lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&r->wait_cond, &ca);
-    pthread_condattr_destroy(&ca);
+    vt_cond_init_mono(&r->wait_cond);
     atomic_init(&r->wake_pending, false);
     atomic_init(&r->quit, false);
     atomic_init(&r->composed, 0);

@@ -774,11 +774,7 @@ struct source *source_create(const struct source_params *p)
     atomic_init(&s->stop, false);
     atomic_init(&s->want, pack(&(struct source_decode){ .on = p->decode }));
     pthread_mutex_init(&s->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&s->cond, &ca);
-    pthread_condattr_destroy(&ca);
+    vt_cond_init_mono(&s->cond);
     char redacted[512];
     url_redact(s->url, redacted, sizeof(redacted));
     VLOG_DEBUG(s->log, "source %s", redacted);

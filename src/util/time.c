@@ -37,3 +37,12 @@ void vt_format_rfc3339(int64_t wall_ms, char *buf, size_t size)
              tm.tm_min, tm.tm_sec, (int)(wall_ms % 1000), sign, off / 60,
              off % 60);
 }
+
+void vt_cond_init_mono(pthread_cond_t *c)
+{
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(c, &ca);
+    pthread_condattr_destroy(&ca);
+}

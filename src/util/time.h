@@ -2,6 +2,7 @@
 #ifndef VIGIL_UTIL_TIME_H
 #define VIGIL_UTIL_TIME_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,6 +15,10 @@ int64_t vt_mono_ns(void);
 int64_t vt_wall_ms(void);
 /* The same in microseconds. */
 int64_t vt_wall_us(void);
+
+/* A condition variable whose timed waits take vt_mono_ns() deadlines
+ * (CLOCK_MONOTONIC), so a wall-clock step never stretches a wait. */
+void vt_cond_init_mono(pthread_cond_t *c);
 
 /* Format wall-clock ms as RFC 3339 with milliseconds and the local UTC
  * offset ("2026-10-01T03:12:07.412+08:00"). Uses the process time zone. */
