@@ -97,10 +97,8 @@ static void *worker(void *arg)
                               "backoff (%d waiting)", w->queue.count);
         }
         int64_t until = vt_mono_ns() + backoff_next(&bo);
-        struct timespec ts = { (time_t)(until / VT_S),
-                               (long)(until % VT_S) };
         while (!w->stop &&
-               pthread_cond_timedwait(&w->cond, &w->lock, &ts) == 0) {
+               vt_cond_wait_until(&w->cond, &w->lock, until) == 0) {
             /* woken by a new event: keep waiting out the backoff */
         }
     }

@@ -357,11 +357,9 @@ static uint64_t process_cpu_us(void)
  * is above the budget for 2 s, shed one level more (pre-roll first, then
  * small tiles to keyframes only, which also spares the renderer their
  * uploads); all under half of it for restore_after_s, one level less. */
-static void measure_load(struct vigil_engine *e, int64_t now)
+/* dt_ns: time since the last sample (0: the first). */
+static void measure_load(struct vigil_engine *e, int64_t dt_ns)
 {
-    if (e->load_t && now - e->load_t < VT_S) {
-        return;
-    }
     uint64_t ns = 0, render_ns = 0, cpu_us = process_cpu_us();
     for (int i = 0; i < e->n_cams; i++) {
         ns += engine_cam_counts(&e->cams[i]).decode_ns;
@@ -371,9 +369,9 @@ static void measure_load(struct vigil_engine *e, int64_t now)
         render_screen_stats(e->render, s, &frames, &rns);
         render_ns += rns;
     }
-    if (e->load_t) {
+    if (dt_ns) {
         double budget = e->cfg->load_budget;
-        double dt = (double)(now - e->load_t);
+        double dt = (double)dt_ns;
         e->load = (double)(ns - e->load_ns) / (dt * e->n_cores);
         e->load_render = (double)(render_ns - e->load_render_ns) / dt;
         e->load_cpu = (double)(cpu_us - e->load_cpu_us) * 1000 /
@@ -428,21 +426,17 @@ static void measure_load(struct vigil_engine *e, int64_t now)
             }
         }
     }
-    e->load_t = now;
     e->load_ns = ns;
     e->load_render_ns = render_ns;
     e->load_cpu_us = cpu_us;
 }
 
-/* Once a second, each camera's frame rates from its counters: a rate that
- * stops (a camera hidden, or shown again) reads right a second later,
- * never a stale or window-skewed figure. */
-static void sample_rates(struct vigil_engine *e, int64_t now)
+/* Each camera's frame rates from its counters over dt_ns (0: the first
+ * sample): a rate that stops (a camera hidden, or shown again) reads right
+ * a second later, never a stale or window-skewed figure. */
+static void sample_rates(struct vigil_engine *e, int64_t dt_ns)
 {
-    if (e->rates_t && now - e->rates_t < VT_S) {
-        return;
-    }
-    double dt = e->rates_t ? (double)(now - e->rates_t) / VT_S : 0;
+    double dt = (double)dt_ns / VT_S;
     for (int i = 0; i < e->n_cams; i++) {
         struct cam_rt *c = &e->cams[i];
         uint64_t in = engine_shown_status(c)->packets;
@@ -458,7 +452,6 @@ static void sample_rates(struct vigil_engine *e, int64_t now)
         c->prev_dec = dec;
         c->prev_out = out;
     }
-    e->rates_t = now;
 }
 
 static void update_cameras(struct vigil_engine *e)
@@ -466,8 +459,13 @@ static void update_cameras(struct vigil_engine *e)
     int64_t now = vt_mono_ns();
     int64_t wall = vt_wall_ms();
     int changed = 0;
-    measure_load(e, now);
-    sample_rates(e, now);
+    if (!e->sampled_t || now - e->sampled_t >= VT_S) {
+        /* once a second: loads (and shedding) and frame rates */
+        int64_t dt = e->sampled_t ? now - e->sampled_t : 0;
+        measure_load(e, dt);
+        sample_rates(e, dt);
+        e->sampled_t = now;
+    }
     for (int i = 0; i < e->n_cams; i++) {
         struct cam_rt *c = &e->cams[i];
         const struct cfg_camera *cc = &e->cfg->cameras[i];

@@ -121,8 +121,8 @@ struct vigil_engine {
     struct scene *scene;          /* last published */
     int png_jobs;
     /* decoding load, sampled once a second, and what is shed for it */
-    int64_t load_t;
-    int64_t rates_t;              /* when the cameras' rates were sampled */
+    int64_t sampled_t;            /* when loads and frame rates were
+                                   * last sampled (once a second) */
     uint64_t load_ns;
     double load;                  /* share of all cores spent decoding */
     double load_render;           /* share of the render thread composing */

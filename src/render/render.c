@@ -8,8 +8,9 @@
  * coalescing). Headless, there are no windows and no events to wait for:
  * the thread sleeps on a condition variable instead, since SDL's
  * SDL_WaitEventTimeout() polls every millisecond without a video driver
- * that can block (800 wakeups a second, measured). The loop thread publishes scenes under `lock` and queues
- * snapshot requests the same way.
+ * that can block (800 wakeups a second, measured). The loop thread
+ * publishes scenes under `lock` and queues snapshot requests the same
+ * way.
  *
  * Lock order: `lock` is a leaf; mailbox locks are never taken under it.
  */
@@ -287,10 +288,9 @@ void render_wake(struct render *r)
 static void wait_headless(struct render *r, int64_t wait_ns)
 {
     int64_t until = vt_mono_ns() + (wait_ns > 0 ? wait_ns : 0);
-    struct timespec ts = { (time_t)(until / VT_S), (long)(until % VT_S) };
     pthread_mutex_lock(&r->wait_lock);
     while (!atomic_load(&r->wake_pending) && vt_mono_ns() < until) {
-        pthread_cond_timedwait(&r->wait_cond, &r->wait_lock, &ts);
+        vt_cond_wait_until(&r->wait_cond, &r->wait_lock, until);
     }
     pthread_mutex_unlock(&r->wait_lock);
     atomic_store(&r->wake_pending, false);

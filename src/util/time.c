@@ -46,3 +46,9 @@ void vt_cond_init_mono(pthread_cond_t *c)
     pthread_cond_init(c, &ca);
     pthread_condattr_destroy(&ca);
 }
+
+int vt_cond_wait_until(pthread_cond_t *c, pthread_mutex_t *m, int64_t until)
+{
+    struct timespec ts = { (time_t)(until / VT_S), (long)(until % VT_S) };
+    return pthread_cond_timedwait(c, m, &ts);
+}

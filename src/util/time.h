@@ -19,6 +19,9 @@ int64_t vt_wall_us(void);
 /* A condition variable whose timed waits take vt_mono_ns() deadlines
  * (CLOCK_MONOTONIC), so a wall-clock step never stretches a wait. */
 void vt_cond_init_mono(pthread_cond_t *c);
+/* pthread_cond_timedwait on such a condition, until the vt_mono_ns()
+ * instant `until`; returns what it returns (ETIMEDOUT once it is due). */
+int vt_cond_wait_until(pthread_cond_t *c, pthread_mutex_t *m, int64_t until);
 
 /* Format wall-clock ms as RFC 3339 with milliseconds and the local UTC
  * offset ("2026-10-01T03:12:07.412+08:00"). Uses the process time zone. */
