@@ -20,6 +20,7 @@
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/time.h"
+#include "util/tz.h"
 
 #define MAX_SINKS 4
 
@@ -66,7 +67,7 @@ static void journal_write(struct alert_bus *b, json_t *line)
 static json_t *line_new(struct alert_bus *b, int64_t wall_ms)
 {
     char ts[48];
-    vt_format_rfc3339(wall_ms, ts, sizeof(ts));
+    vtz_format_rfc3339(b->cfg->tz, wall_ms, ts, sizeof(ts));
     return json_pack("{s:s, s:s}", "ts", ts, "wall", b->wall);
 }
 
@@ -387,10 +388,10 @@ int alert_bus_close(struct alert_bus *b, const char *id, const char *by,
     return ret;
 }
 
-static json_t *time_json(int64_t ms)
+static json_t *time_json(const struct alert_bus *b, int64_t ms)
 {
     char ts[48];
-    vt_format_rfc3339(ms, ts, sizeof(ts));
+    vtz_format_rfc3339(b->cfg->tz, ms, ts, sizeof(ts));
     return json_string(ts);
 }
 
@@ -410,15 +411,15 @@ json_t *alert_bus_open_json(const struct alert_bus *b)
                               cam ? json_string(cam) : json_null(),
                               "condition", a->condition, "detail", a->detail,
                               "severity", a->severity, "state", state,
-                              "raised", time_json(a->raised_ms), "flapping",
+                              "raised", time_json(b, a->raised_ms), "flapping",
                               a->flapping);
         if (a->acked) {
-            json_object_set_new(o, "acknowledged", time_json(a->acked_ms));
+            json_object_set_new(o, "acknowledged", time_json(b, a->acked_ms));
             json_object_set_new(o, "by", json_string(a->by));
             json_object_set_new(o, "note", json_string(a->note));
         }
         if (a->cleared) {
-            json_object_set_new(o, "cleared", time_json(a->cleared_ms));
+            json_object_set_new(o, "cleared", time_json(b, a->cleared_ms));
         }
         json_array_append_new(arr, o);
     }

@@ -20,6 +20,7 @@
 #include "config/layouts.h"
 #include "config/yaml.h"
 #include "util/civil.h"
+#include "util/log.h"
 #include "util/mem.h"
 #include "util/tz.h"
 
@@ -1142,6 +1143,27 @@ struct config *config_load(const char *path, const char *text,
         config_free(c);
         return NULL;
     }
+    return c;
+}
+
+#ifndef VIGIL_LAYOUTS_DIR
+#define VIGIL_LAYOUTS_DIR "layouts"
+#endif
+
+const char *config_layouts_dir(void)
+{
+    const char *env = getenv("VIGIL_LAYOUTS_DIR");
+    return env && *env ? env : VIGIL_LAYOUTS_DIR;
+}
+
+struct config *config_load_file(const char *path, struct vlog *log)
+{
+    struct cfg_errors errs = { 0 };
+    struct config *c = config_load(path, NULL, config_layouts_dir(), &errs);
+    for (size_t i = 0; i < errs.n; i++) {
+        VLOG_ERR(log, "%s", errs.msgs[i]);
+    }
+    cfg_errors_finish(&errs);
     return c;
 }
 

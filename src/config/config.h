@@ -175,6 +175,14 @@ void cfg_errors_finish(struct cfg_errors *e);
 struct config *config_load(const char *path, const char *text,
                            const char *layouts_dir, struct cfg_errors *errs);
 
+/* Where the shipped layouts are: $VIGIL_LAYOUTS_DIR, else the build's. */
+const char *config_layouts_dir(void);
+
+/* config_load() of a file with the shipped layouts, logging every error
+ * to log (as "file:line:column: message"). NULL when invalid. */
+struct vlog;
+struct config *config_load_file(const char *path, struct vlog *log);
+
 struct config *config_ref(struct config *c);
 void config_unref(struct config *c);
 

@@ -47,6 +47,7 @@
 #include "util/mem.h"
 #include "util/png.h"
 #include "util/time.h"
+#include "util/tz.h"
 #include "vigil/vigil.h"
 
 #ifndef VIGIL_LAYOUTS_DIR
@@ -73,21 +74,15 @@ void vigil_settings_default(struct vigil_settings *s)
     s->log_level = VIGIL_LOG_INFO;
 }
 
-const char *engine_layouts_dir(void)
-{
-    const char *env = getenv("VIGIL_LAYOUTS_DIR");
-    return env && *env ? env : VIGIL_LAYOUTS_DIR;
-}
-
 struct config *engine_load_config(const char *path, struct vlog *log)
 {
     struct cfg_errors errs = { 0 };
     struct config *c;
     if (path) {
-        c = config_load(path, NULL, engine_layouts_dir(), &errs);
+        c = config_load(path, NULL, config_layouts_dir(), &errs);
     } else {
         char *text = demo_config_text(FONT_PATH);
-        c = config_load("<demo>", text, engine_layouts_dir(), &errs);
+        c = config_load("<demo>", text, config_layouts_dir(), &errs);
         free(text);
     }
     for (size_t i = 0; i < errs.n; i++) {
@@ -255,7 +250,7 @@ static size_t status_item(const struct vigil_engine *e, char *buf, size_t n,
     }
     char t[32] = "";
     if (until_ms != INT64_MAX) {
-        engine_format_local(e->cfg, until_ms, t, sizeof(t));
+        vtz_format_local(e->cfg->tz, until_ms, t, sizeof(t));
     }
     return n + (size_t)snprintf(buf + n, size - n, "%s%s%s  ", what,
                                 t[0] ? " until " : "", t[0] ? t + 11 : "");
@@ -551,7 +546,7 @@ static void switch_plan(struct vigil_engine *e, int plan, int rule,
         return;
     }
     char since[32];
-    engine_format_local(cfg, epoch, since, sizeof(since));
+    vtz_format_local(cfg->tz, epoch, since, sizeof(since));
     VLOG_INFO(e->log, "plan %s (%s) since %s", cfg->plans[plan].name,
               e->ov.plan >= 0 ? "operator"
               : rule >= 0     ? "schedule"
@@ -1055,10 +1050,6 @@ int vigil_engine_create(struct vigil_engine **out,
         goto fail;
     }
     const struct config *cfg = e->cfg;
-    if (cfg->timezone) {
-        setenv("TZ", cfg->timezone, 1);
-        tzset();
-    }
     e->n_cams = cfg->n_cameras;
     e->cams = xcalloc((size_t)e->n_cams + 1, sizeof(*e->cams));
     e->pacer = source_pacer_create(50 * VT_MS);

@@ -12,10 +12,4 @@ struct vlog;
  * error. */
 struct config *engine_load_config(const char *path, struct vlog *log);
 
-/* "YYYY-MM-DD HH:MM:SS" in the wall's zone; "never" for INT64_MAX/MIN. */
-void engine_format_local(const struct config *c, int64_t t_ms, char *buf,
-                         size_t size);
-/* Parse "YYYY-MM-DD HH:MM[:SS]" (or with a T) in the wall's zone. */
-int engine_parse_local(const struct config *c, const char *s, int64_t *t_ms);
-
 #endif

@@ -200,7 +200,7 @@ static int cmd_reload(struct vigil_engine *e, json_t **reply)
     }
     struct cfg_errors errs = { 0 };
     struct config *c = config_load(e->set.config_path, NULL,
-                                   engine_layouts_dir(), &errs);
+                                   config_layouts_dir(), &errs);
     if (!c) {
         json_t *list = json_array();
         for (size_t i = 0; i < errs.n; i++) {

@@ -168,8 +168,6 @@ struct cam_counts engine_cam_counts(const struct cam_rt *c);
 const struct source_status *engine_shown_status(const struct cam_rt *c);
 /* "none", "preroll", "keyframes" */
 const char *engine_shed_name(enum shed_level l);
-/* Where layouts/ is: $VIGIL_LAYOUTS_DIR, else the build's. */
-const char *engine_layouts_dir(void);
 
 /* ---- engine_status.c (the control API's read side) ---- */
 
@@ -182,7 +180,7 @@ json_t *engine_query(void *ctx, const char *name, const char *q,
                      int *status);
 char *engine_metrics_text(void *ctx);
 /* RFC 3339 with milliseconds, in the wall's offset */
-json_t *engine_iso_time(int64_t wall_ms);
+json_t *engine_iso_time(const struct vigil_engine *e, int64_t wall_ms);
 /* "connecting", "live", "stalled", "down" */
 const char *engine_state_name(enum scene_cam_state s);
 

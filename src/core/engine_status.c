@@ -19,13 +19,14 @@
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/time.h"
+#include "util/tz.h"
 
 /* ---- status document ---- */
 
-json_t *engine_iso_time(int64_t wall_ms)
+json_t *engine_iso_time(const struct vigil_engine *e, int64_t wall_ms)
 {
     char ts[48];
-    vt_format_rfc3339(wall_ms, ts, sizeof(ts));
+    vtz_format_rfc3339(e->cfg->tz, wall_ms, ts, sizeof(ts));
     return json_string(ts);
 }
 
@@ -36,9 +37,9 @@ const char *engine_state_name(enum scene_cam_state s)
     return n[s];
 }
 
-static json_t *until_json(int64_t until)
+static json_t *until_json(const struct vigil_engine *e, int64_t until)
 {
-    return until == INT64_MAX ? json_null() : engine_iso_time(until);
+    return until == INT64_MAX ? json_null() : engine_iso_time(e, until);
 }
 
 static json_t *overrides_json(const struct vigil_engine *e)
@@ -49,17 +50,17 @@ static json_t *overrides_json(const struct vigil_engine *e)
     if (ov->paused) {
         json_object_set_new(o, "paused",
                             json_pack("{s:o, s:o}", "since",
-                                      engine_iso_time(ov->paused_at_ms),
+                                      engine_iso_time(e, ov->paused_at_ms),
                                       "until",
-                                      until_json(ov->pause_until_ms)));
+                                      until_json(e, ov->pause_until_ms)));
     }
     if (ov->plan >= 0) {
         json_object_set_new(o, "plan",
                             json_pack("{s:s, s:o, s:o}", "plan",
                                       cfg->plans[ov->plan].name, "since",
-                                      engine_iso_time(ov->plan_since_ms),
+                                      engine_iso_time(e, ov->plan_since_ms),
                                       "until",
-                                      until_json(ov->plan_until_ms)));
+                                      until_json(e, ov->plan_until_ms)));
     }
     json_t *pages = json_array();
     for (int i = 0; i < cfg->n_screens && i < SCHED_MAX_SCREENS; i++) {
@@ -68,7 +69,7 @@ static json_t *overrides_json(const struct vigil_engine *e)
                 pages, json_pack("{s:s, s:f, s:o}", "screen",
                                  cfg->screens[i].id, "shift_s",
                                  ov->shift_ms[i] / 1000.0, "until",
-                                 until_json(ov->shift_until_ms[i])));
+                                 until_json(e, ov->shift_until_ms[i])));
         }
     }
     json_object_set_new(o, "pages", pages);
@@ -79,7 +80,7 @@ static json_t *overrides_json(const struct vigil_engine *e)
                 layouts, json_pack("{s:s, s:s, s:o}", "screen",
                                    cfg->screens[i].id, "layout",
                                    cfg->layouts[ov->layout[i]].name, "until",
-                                   until_json(ov->layout_until_ms[i])));
+                                   until_json(e, ov->layout_until_ms[i])));
         }
         if (ov->fullscreen[i] >= 0) {
             json_array_append_new(
@@ -97,7 +98,7 @@ static json_t *overrides_json(const struct vigil_engine *e)
             pins, json_pack("{s:s, s:i, s:s, s:o}", "screen",
                             cfg->screens[p->screen].id, "tile", p->tile,
                             "camera", cfg->cameras[p->camera].id, "until",
-                            until_json(p->until_ms)));
+                            until_json(e, p->until_ms)));
     }
     json_object_set_new(o, "pins", pins);
     return o;
@@ -122,9 +123,9 @@ json_t *engine_screen_json(const struct vigil_engine *e, int s)
         v->layout >= 0 ? json_string(cfg->layouts[v->layout].name)
                        : json_null(),
         "page", v->page, "pages", v->n_pages, "page_started",
-        engine_iso_time(v->page_start_ms), "next_change",
+        engine_iso_time(e, v->page_start_ms), "next_change",
         v->next_change_ms == INT64_MAX ? json_null()
-                                       : engine_iso_time(v->next_change_ms),
+                                       : engine_iso_time(e, v->next_change_ms),
         "tiles", tiles, "fullscreen",
         s < SCHED_MAX_SCREENS && e->ov.fullscreen[s] >= 0);
     int64_t ms[64];
@@ -226,7 +227,7 @@ static json_t *load_json(const struct vigil_engine *e)
                      "cores", e->n_cores, "decode_slots",
                      decode_slots_size(), "shed",
                      engine_shed_name(e->shed), "shed_since",
-                     e->shed ? engine_iso_time(e->shed_since_ms) : json_null(),
+                     e->shed ? engine_iso_time(e, e->shed_since_ms) : json_null(),
                      "shed_events", (json_int_t)e->shed_events,
                      "shed_frames", (json_int_t)shed_frames,
                      "preroll_skipped", (json_int_t)e->preroll_skipped);
@@ -247,11 +248,11 @@ json_t *engine_status_json(void *ctx)
     }
     json_t *doc = json_pack(
         "{s:s, s:o, s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:I}",
-        "wall", cfg->wall_name, "time", engine_iso_time(vt_wall_ms()),
+        "wall", cfg->wall_name, "time", engine_iso_time(e, vt_wall_ms()),
         "time_ms",
         (json_int_t)vt_wall_ms(), "plan",
         e->plan >= 0 ? cfg->plans[e->plan].name : "", "plan_since",
-        engine_iso_time(e->epoch_ms), "rule",
+        engine_iso_time(e, e->epoch_ms), "rule",
         e->rule >= 0 ? json_integer(e->rule + 1) : json_null(), "overrides",
         overrides_json(e), "cameras", cams, "screens", screens, "alerts",
         alert_bus_open_json(e->alerts), "frames_composed",

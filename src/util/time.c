@@ -1,4 +1,3 @@
-#include <stdio.h>
 #include <time.h>
 
 #include "util/time.h"
@@ -20,22 +19,6 @@ int64_t vt_wall_us(void)
 int64_t vt_wall_ms(void)
 {
     return vt_wall_us() / 1000;
-}
-
-void vt_format_rfc3339(int64_t wall_ms, char *buf, size_t size)
-{
-    time_t secs = (time_t)(wall_ms / 1000);
-    struct tm tm;
-    localtime_r(&secs, &tm);
-    long off = tm.tm_gmtoff / 60;
-    char sign = off < 0 ? '-' : '+';
-    if (off < 0) {
-        off = -off;
-    }
-    snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03d%c%02ld:%02ld",
-             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-             tm.tm_min, tm.tm_sec, (int)(wall_ms % 1000), sign, off / 60,
-             off % 60);
 }
 
 void vt_cond_init_mono(pthread_cond_t *c)

@@ -23,8 +23,4 @@ void vt_cond_init_mono(pthread_cond_t *c);
  * instant `until`; returns what it returns (ETIMEDOUT once it is due). */
 int vt_cond_wait_until(pthread_cond_t *c, pthread_mutex_t *m, int64_t until);
 
-/* Format wall-clock ms as RFC 3339 with milliseconds and the local UTC
- * offset ("2026-10-01T03:12:07.412+08:00"). Uses the process time zone. */
-void vt_format_rfc3339(int64_t wall_ms, char *buf, size_t size);
-
 #endif

@@ -1,7 +1,10 @@
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <libical/ical.h>
 
+#include "util/civil.h"
 #include "util/mem.h"
 #include "util/tz.h"
 
@@ -65,4 +68,64 @@ int64_t vtz_from_local(const struct vtz *z, int32_t days, int minute)
     /* valid with the earlier offset, or in a gap: then c1 is the local
      * time shifted forward by the gap, as mktime() does */
     return c1;
+}
+
+/* Local broken-down time of UTC ms t. */
+static void local_parts(const struct vtz *z, int64_t t_ms, struct civil *cv,
+                        int *sec_of_day, int *off)
+{
+    int64_t secs = civil_floordiv(t_ms, 1000);
+    *off = vtz_offset(z, secs);
+    int64_t local_s = secs + *off;
+    int32_t day = (int32_t)civil_floordiv(local_s, 86400);
+    *sec_of_day = (int)(local_s - (int64_t)day * 86400);
+    *cv = civil_from_days(day);
+}
+
+void vtz_format_local(const struct vtz *z, int64_t t_ms, char *buf,
+                      size_t size)
+{
+    if (t_ms == INT64_MAX || t_ms == INT64_MIN) {
+        snprintf(buf, size, "never");
+        return;
+    }
+    struct civil cv;
+    int sec, off;
+    local_parts(z, t_ms, &cv, &sec, &off);
+    snprintf(buf, size, "%04d-%02d-%02d %02d:%02d:%02d", cv.year, cv.month,
+             cv.day, sec / 3600, sec / 60 % 60, sec % 60);
+}
+
+int vtz_parse_local(const struct vtz *z, const char *s, int64_t *t_ms)
+{
+    int y, mo, d, h, mi, sec = 0;
+    char tail;
+    int n = sscanf(s, "%d-%d-%d %d:%d:%d%c", &y, &mo, &d, &h, &mi, &sec,
+                   &tail);
+    if (n != 5 && n != 6) {
+        n = sscanf(s, "%d-%d-%dT%d:%d:%d%c", &y, &mo, &d, &h, &mi, &sec,
+                   &tail);
+    }
+    if ((n != 5 && n != 6) || mo < 1 || mo > 12 || d < 1 || d > 31 ||
+        h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59) {
+        return -EINVAL;
+    }
+    int32_t day = civil_to_days(y, mo, d);
+    *t_ms = (vtz_from_local(z, day, h * 60 + mi) + sec) * 1000;
+    return 0;
+}
+
+void vtz_format_rfc3339(const struct vtz *z, int64_t t_ms, char *buf,
+                        size_t size)
+{
+    struct civil cv;
+    int sec, off;
+    local_parts(z, t_ms, &cv, &sec, &off);
+    int off_min = off / 60;
+    char sign = off_min < 0 ? '-' : '+';
+    off_min = off_min < 0 ? -off_min : off_min;
+    snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03d%c%02d:%02d",
+             cv.year, cv.month, cv.day, sec / 3600, sec / 60 % 60, sec % 60,
+             (int)(t_ms - civil_floordiv(t_ms, 1000) * 1000), sign,
+             off_min / 60, off_min % 60);
 }

@@ -8,6 +8,7 @@
 #ifndef VIGIL_UTIL_TZ_H
 #define VIGIL_UTIL_TZ_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct vtz;
@@ -24,5 +25,19 @@ int vtz_offset(const struct vtz *z, int64_t t);
  * DST gap skips is shifted forward by the gap (02:30 -> 03:30, as mktime
  * does); one that a DST overlap repeats maps to its first occurrence. */
 int64_t vtz_from_local(const struct vtz *z, int32_t days, int minute);
+
+/* Wall-clock ms as local "YYYY-MM-DD HH:MM:SS" in zone z; "never" for
+ * INT64_MAX and INT64_MIN. */
+void vtz_format_local(const struct vtz *z, int64_t t_ms, char *buf,
+                      size_t size);
+
+/* Parse local "YYYY-MM-DD HH:MM[:SS]" (or with a T between) in zone z.
+ * Returns 0, or -EINVAL for a malformed or impossible time. */
+int vtz_parse_local(const struct vtz *z, const char *s, int64_t *t_ms);
+
+/* Wall-clock ms as RFC 3339 with milliseconds and z's UTC offset at that
+ * instant ("2026-10-01T03:12:07.412+08:00"). */
+void vtz_format_rfc3339(const struct vtz *z, int64_t t_ms, char *buf,
+                        size_t size);
 
 #endif

@@ -9,48 +9,11 @@
 #include <string.h>
 
 #include "config/config.h"
-#include "core/engine.h"
 #include "sched/sched.h"
 #include "sched/schedule.h"
-#include "util/civil.h"
 #include "util/log.h"
 #include "util/tz.h"
 #include "vigil/vigil.h"
-
-void engine_format_local(const struct config *c, int64_t t_ms, char *buf,
-                         size_t size)
-{
-    if (t_ms == INT64_MAX || t_ms == INT64_MIN) {
-        snprintf(buf, size, "never");
-        return;
-    }
-    int off = vtz_offset(c->tz, civil_floordiv(t_ms, 1000));
-    int64_t local_s = civil_floordiv(t_ms, 1000) + off;
-    int32_t day = (int32_t)civil_floordiv(local_s, 86400);
-    int sec = (int)(local_s - (int64_t)day * 86400);
-    struct civil cv = civil_from_days(day);
-    snprintf(buf, size, "%04d-%02d-%02d %02d:%02d:%02d", cv.year, cv.month,
-             cv.day, sec / 3600, sec / 60 % 60, sec % 60);
-}
-
-int engine_parse_local(const struct config *c, const char *s, int64_t *t_ms)
-{
-    int y, mo, d, h, mi, sec = 0;
-    char tail;
-    int n = sscanf(s, "%d-%d-%d %d:%d:%d%c", &y, &mo, &d, &h, &mi, &sec,
-                   &tail);
-    if (n != 5 && n != 6) {
-        n = sscanf(s, "%d-%d-%dT%d:%d:%d%c", &y, &mo, &d, &h, &mi, &sec,
-                   &tail);
-    }
-    if ((n != 5 && n != 6) || mo < 1 || mo > 12 || d < 1 || d > 31 ||
-        h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59) {
-        return -EINVAL;
-    }
-    int32_t day = civil_to_days(y, mo, d);
-    *t_ms = (vtz_from_local(c->tz, day, h * 60 + mi) + sec) * 1000;
-    return 0;
-}
 
 static void describe_rule(const struct config *c, int rule, char *buf,
                           size_t size)
@@ -102,12 +65,12 @@ static void print_at(const struct config *c, int64_t t, FILE *out)
     int plan = schedule_plan_at(c, t, &rule);
     int64_t since = schedule_plan_since(c, t, SCHEDULE_HORIZON_MS);
     int64_t until = schedule_next_change(c, t, SCHEDULE_HORIZON_MS);
-    engine_format_local(c, t, a, sizeof(a));
+    vtz_format_local(c->tz, t, a, sizeof(a));
     fprintf(out, "at %s (%s)\n", a, vtz_name(c->tz));
     describe_rule(c, rule, rule_s, sizeof(rule_s));
     fprintf(out, "%s -> plan %s\n", rule_s, c->plans[plan].name);
-    engine_format_local(c, since, a, sizeof(a));
-    engine_format_local(c, until, b, sizeof(b));
+    vtz_format_local(c->tz, since, a, sizeof(a));
+    vtz_format_local(c->tz, until, b, sizeof(b));
     fprintf(out, "plan %s since %s, until %s\n", c->plans[plan].name,
             since == INT64_MIN ? "(the horizon)" : a, b);
     int64_t epoch = since == INT64_MIN ? 0 : since;
@@ -120,8 +83,8 @@ static void print_at(const struct config *c, int64_t t, FILE *out)
         if (v.page < 0) {
             fprintf(out, "screen %s: blank\n", c->screens[s].id);
         } else {
-            engine_format_local(c, v.page_start_ms, a, sizeof(a));
-            engine_format_local(c, v.next_change_ms, b, sizeof(b));
+            vtz_format_local(c->tz, v.page_start_ms, a, sizeof(a));
+            vtz_format_local(c->tz, v.next_change_ms, b, sizeof(b));
             fprintf(out, "screen %s: page %d/%d (%s) from %s to %s:",
                     c->screens[s].id, v.page + 1, v.n_pages,
                     c->layouts[v.layout].name, a + 11,
@@ -137,7 +100,7 @@ static void print_at(const struct config *c, int64_t t, FILE *out)
         }
         sched_screen_finish(&ss);
     }
-    engine_format_local(c, next, a, sizeof(a));
+    vtz_format_local(c->tz, next, a, sizeof(a));
     fprintf(out, "next change: %s%s\n", a,
             next == until && until != INT64_MAX ? " (plan)" : " (page)");
 }
@@ -148,7 +111,7 @@ static void print_timeline(const struct config *c, int64_t from, int64_t to,
     char a[32], rule_s[256];
     int rule;
     int plan = schedule_plan_at(c, from, &rule);
-    engine_format_local(c, from, a, sizeof(a));
+    vtz_format_local(c->tz, from, a, sizeof(a));
     describe_rule(c, rule, rule_s, sizeof(rule_s));
     fprintf(out, "%s  %-16s %s\n", a, c->plans[plan].name, rule_s);
     for (int64_t t = from; t < to;) {
@@ -157,7 +120,7 @@ static void print_timeline(const struct config *c, int64_t from, int64_t to,
             break;
         }
         plan = schedule_plan_at(c, t, &rule);
-        engine_format_local(c, t, a, sizeof(a));
+        vtz_format_local(c->tz, t, a, sizeof(a));
         describe_rule(c, rule, rule_s, sizeof(rule_s));
         fprintf(out, "%s  %-16s %s\n", a, c->plans[plan].name, rule_s);
     }
@@ -169,18 +132,18 @@ int vigil_plan_print(const char *path, const char *at, const char *from,
 {
     vlog_setup(s->log_level, s->log_cb, s->log_cookie);
     struct vlog *log = vlog_create(NULL, "config");
-    struct config *c = engine_load_config(path, log);
+    struct config *c = config_load_file(path, log);
     int ret = c ? 0 : VIGIL_ECONFIG;
     int64_t t0 = 0, t1 = 0;
     if (c && at) {
-        if ((ret = engine_parse_local(c, at, &t0)) < 0) {
+        if ((ret = vtz_parse_local(c->tz, at, &t0)) < 0) {
             VLOG_ERR(log, "--at '%s': expected YYYY-MM-DD HH:MM", at);
         } else {
             print_at(c, t0, out);
         }
     } else if (c && from && to) {
-        if (engine_parse_local(c, from, &t0) < 0 ||
-            engine_parse_local(c, to, &t1) < 0 || t1 <= t0) {
+        if (vtz_parse_local(c->tz, from, &t0) < 0 ||
+            vtz_parse_local(c->tz, to, &t1) < 0 || t1 <= t0) {
             VLOG_ERR(log, "--from/--to: expected YYYY-MM-DD HH:MM, from "
                           "before to");
             ret = -EINVAL;
