@@ -32,7 +32,10 @@ extern "C" {
     X(LISTEN, -20004, "cannot listen on the control address")                \
     X(JOURNAL, -20005, "cannot open the alert journal")                      \
     X(STREAM, -20006, "stream error")                                        \
-    X(ABORTED, -20007, "operation aborted")
+    X(ABORTED, -20007, "operation aborted")                                  \
+    X(EOF, -20008, "end of stream")                                          \
+    X(AUTH, -20009, "authentication failed")                                 \
+    X(RESTART, -20010, "needs a restart")
 
 enum vigil_error {
 #define VIGIL_ERR_ENUM(name, val, msg) VIGIL_E##name = val,

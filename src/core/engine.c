@@ -660,21 +660,13 @@ static int set_decoding(struct vigil_engine *e, int i, int64_t now)
     w->on = c->shown || (c->soon && e->shed < SHED_PREROLL);
     w->keyframes_only = e->shed >= SHED_KEYFRAMES && c->shown && !c->large;
     w->skip_loop_filter = e->cfg->skip_loop_filter && !c->large;
+    w->hwaccel = e->cfg->cameras[i].hwaccel;
+    w->fit = e->cfg->fit;
+    w->tile_w = c->show_w;
+    w->tile_h = c->show_h;
     if (c->alone && st->height >= 720) {
         /* one large picture: frame threads, the cores are otherwise idle */
         w->threads = e->n_cores < 4 ? e->n_cores : 4;
-    }
-    if (e->soft_render && st->width > 0 && st->height > 0 && c->show_w) {
-        /* the size the renderer would scale the picture to in its largest
-         * tile, so that it copies it 1:1 instead */
-        struct layout_rect in = render_tile_inner(
-            (struct layout_rect){ 0, 0, c->show_w, c->show_h });
-        struct layout_rect dst, crop;
-        layout_fit_rect(e->cfg->fit, st->width, st->height, in, &dst, &crop);
-        if (crop.w > 0 && crop.h > 0) {
-            w->max_w = (int)((int64_t)st->width * dst.w / crop.w) & ~1;
-            w->max_h = (int)((int64_t)st->height * dst.h / crop.h) & ~1;
-        }
     }
     source_set_decode(c->src, &d[0]);
     if (c->sub_src) {
@@ -958,11 +950,6 @@ static void status_cb(void *ctx)
     uv_async_send(&e->doorbell);
 }
 
-static void frame_cb(void *ctx)
-{
-    struct vigil_engine *e = ctx;
-    render_wake(e->render);
-}
 
 /* Read the first line of a token file; NULL (logged) when unreadable or
  * empty. */
@@ -1053,8 +1040,8 @@ int vigil_engine_create(struct vigil_engine **out,
     e->n_cams = cfg->n_cameras;
     e->cams = xcalloc((size_t)e->n_cams + 1, sizeof(*e->cams));
     e->pacer = source_pacer_create(50 * VT_MS);
-    decode_slots_init(0); /* one decode slot per core */
-    e->n_cores = decode_slots_size();
+    e->slots = decode_slots_create(0); /* one decode slot per core */
+    e->n_cores = decode_slots_size(e->slots);
     e->restore_after_s = 10;
     for (int i = 0; i < e->n_cams; i++) {
         e->cams[i].mb = mailbox_create();
@@ -1128,17 +1115,19 @@ int vigil_engine_run(struct vigil_engine *e)
         free(mbs);
         return VIGIL_EDISPLAY;
     }
-    e->soft_render = render_software(e->render);
+    struct frame_caps caps;
+    render_caps(e->render, &caps);
     for (int i = 0; i < e->n_cams; i++) {
         const struct cfg_camera *cc = &e->cfg->cameras[i];
         struct source_params sp = {
             .name = cc->id,
             .url = cc->url,
             .transport = cc->transport,
-            .hwaccel = cc->hwaccel,
             .mailbox = e->cams[i].mb,
+            .caps = caps,
+            .slots = e->slots,
+            .decode = { .threads = 1, .hwaccel = cc->hwaccel },
             .on_status = status_cb,
-            .on_frame = frame_cb,
             .cb_ctx = e,
             .pacer = e->pacer,
             .connect_timeout_ns = cc->connect_timeout_ms * VT_MS,
@@ -1231,6 +1220,7 @@ void vigil_engine_destroy(struct vigil_engine **pe)
     }
     free(e->cams);
     source_pacer_destroy(e->pacer);
+    decode_slots_destroy(e->slots);
     if (e->cfg) {
         for (int i = 0; i < e->cfg->n_screens; i++) {
             sched_screen_finish(&e->sched[i]);

@@ -99,8 +99,8 @@ struct vigil_engine {
     struct cam_rt *cams;
     struct source_pacer *pacer;   /* the cameras' reconnects, 20 a second */
     struct render *render;
+    struct decode_slots *slots;   /* at most one decode per core */
     int n_cores;
-    bool soft_render;             /* the renderer scales in software */
 
     /* loop thread only (and create/destroy before/after it runs): */
     uv_loop_t loop;

@@ -225,7 +225,7 @@ static json_t *load_json(const struct vigil_engine *e)
                      "decode", e->load, "render", e->load_render, "process",
                      e->load_cpu, "budget", e->cfg->load_budget,
                      "cores", e->n_cores, "decode_slots",
-                     decode_slots_size(), "shed",
+                     decode_slots_size(e->slots), "shed",
                      engine_shed_name(e->shed), "shed_since",
                      e->shed ? engine_iso_time(e, e->shed_since_ms) : json_null(),
                      "shed_events", (json_int_t)e->shed_events,

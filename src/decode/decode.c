@@ -9,6 +9,7 @@
 #include "decode/decode.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "vigil/vigil.h"
 
 struct decoder {
     struct vlog *log;
@@ -20,8 +21,33 @@ struct decoder {
     struct SwsContext *sws;
     unsigned long errors;
     int warned_format;
-    int max_w, max_h;            /* downscale bound; 0: none */
+    struct frame_caps caps;      /* what the consumer takes */
+    int box_w, box_h;            /* the tile shown in; 0: unknown */
+    enum layout_fit fit;
 };
+
+int decode_error_from_av(int err)
+{
+    if (err >= 0 || err > -4096) {
+        return err; /* AVERROR(e) is -e: already -errno */
+    }
+    switch (err) {
+    case AVERROR_EOF:
+        return VIGIL_EEOF;
+    case AVERROR_HTTP_UNAUTHORIZED:
+        return VIGIL_EAUTH;
+    case AVERROR_HTTP_FORBIDDEN:
+        return -EACCES;
+    case AVERROR_HTTP_NOT_FOUND:
+        return -ENOENT;
+    case AVERROR_DECODER_NOT_FOUND:
+        return -ENOSYS;
+    case AVERROR_EXIT:
+        return VIGIL_EABORTED;
+    default:
+        return VIGIL_ESTREAM;
+    }
+}
 
 static enum AVPixelFormat pick_format(AVCodecContext *avctx,
                                       const enum AVPixelFormat *fmts)
@@ -112,7 +138,8 @@ const char *decoder_hwaccel(const struct decoder *d)
 }
 
 int decoder_create(struct decoder **out, const AVCodecParameters *par,
-                   enum decoder_hw hw, int threads, struct vlog *log)
+                   enum decoder_hw hw, int threads,
+                   const struct frame_caps *caps, struct vlog *log)
 {
     *out = NULL;
     const AVCodec *codec = avcodec_find_decoder(par->codec_id);
@@ -123,6 +150,7 @@ int decoder_create(struct decoder **out, const AVCodecParameters *par,
     }
     struct decoder *d = xzalloc(sizeof(*d));
     d->log = log;
+    d->caps = *caps;
     d->hw_fmt = AV_PIX_FMT_NONE;
     d->hw_name = "none";
     d->avctx = avcodec_alloc_context3(codec);
@@ -145,7 +173,7 @@ int decoder_create(struct decoder **out, const AVCodecParameters *par,
         VLOG_ERR(log, "cannot open %s decoder: %s", codec->name,
                  av_err2str(ret));
         decoder_destroy(d);
-        return ret;
+        return decode_error_from_av(ret);
     }
     *out = d;
     return 0;
@@ -170,17 +198,18 @@ int decoder_send(struct decoder *d, const AVPacket *pkt)
         d->errors++;
         return 0;
     }
-    return ret == AVERROR(EAGAIN) ? 0 : ret;
+    return ret == AVERROR(EAGAIN) ? 0 : decode_error_from_av(ret);
 }
 
-/* What the renderer's IYUV and NV12 textures take as-is: limited-range
- * 4:2:0, planar or NV12 (SDL converts with video-range coefficients).
- * Full-range pictures (MJPEG's yuvj formats) are converted, or their
- * colours come out wrong. */
-static int renderer_ready(const AVFrame *f)
+/* What the consumer takes as it is (its caps): limited-range pictures in
+ * one of its formats. Full-range pictures (MJPEG's yuvj formats) are
+ * converted, or their colours come out wrong. */
+static int consumer_ready(const struct decoder *d, const AVFrame *f)
 {
-    return (f->format == AV_PIX_FMT_YUV420P || f->format == AV_PIX_FMT_NV12) &&
-           f->color_range != AVCOL_RANGE_JPEG;
+    unsigned bit = f->format == AV_PIX_FMT_YUV420P ? FRAME_FMT_YUV420P
+                   : f->format == AV_PIX_FMT_NV12  ? FRAME_FMT_NV12
+                                                   : 0;
+    return (d->caps.formats & bit) && f->color_range != AVCOL_RANGE_JPEG;
 }
 
 static int is_full_range(const AVFrame *f)
@@ -191,18 +220,34 @@ static int is_full_range(const AVFrame *f)
            f->format == AV_PIX_FMT_YUVJ444P;
 }
 
-/* The size a picture is scaled down to: max_w x max_h when that is
- * clearly smaller than the picture, else its own size. */
+/* The size a picture is scaled down to: for a consumer that does not
+ * scale, the size the picture will have in its tile's box (fitted as the
+ * wall says) when that is clearly smaller than the picture; else its own
+ * size. */
 static void scaled_size(const struct decoder *d, const AVFrame *f, int *w,
                         int *h)
 {
     *w = f->width;
     *h = f->height;
+    int bw = d->box_w - 2 * d->caps.inset, bh = d->box_h - 2 * d->caps.inset;
+    if (d->caps.scales || bw <= 0 || bh <= 0 || f->width <= 0 ||
+        f->height <= 0) {
+        return;
+    }
+    struct layout_rect dst, crop;
+    layout_fit_rect(d->fit, f->width, f->height,
+                    (struct layout_rect){ 0, 0, bw, bh }, &dst, &crop);
+    if (crop.w <= 0 || crop.h <= 0) {
+        return;
+    }
+    /* the whole picture at the scale its shown part is drawn at */
+    int sw = (int)((int64_t)f->width * dst.w / crop.w) & ~1;
+    int sh = (int)((int64_t)f->height * dst.h / crop.h) & ~1;
     /* a few percent is not worth a pass over the picture */
-    if (d->max_w > 0 && d->max_h > 0 && d->max_w * 10 < f->width * 9 &&
-        d->max_h * 10 < f->height * 9) {
-        *w = d->max_w;
-        *h = d->max_h;
+    if (sw > 0 && sh > 0 && sw * 10 < f->width * 9 &&
+        sh * 10 < f->height * 9) {
+        *w = sw;
+        *h = sh;
     }
 }
 
@@ -231,7 +276,7 @@ static int convert(struct decoder *d, AVFrame *src, AVFrame **out)
     AVFrame *dst = av_frame_alloc();
     if (!d->sws || !dst) {
         av_frame_free(&dst);
-        return AVERROR(ENOMEM);
+        return -ENOMEM;
     }
     const int *coefs = sws_getCoefficients(SWS_CS_ITU601);
     sws_setColorspaceDetails(d->sws, coefs, is_full_range(src), coefs, 0, 0,
@@ -251,7 +296,7 @@ static int convert(struct decoder *d, AVFrame *src, AVFrame **out)
     }
     if (ret < 0) {
         av_frame_free(&dst);
-        return ret;
+        return decode_error_from_av(ret);
     }
     *out = dst;
     return 0;
@@ -265,7 +310,7 @@ int decoder_receive(struct decoder *d, AVFrame **out)
         return -EAGAIN;
     }
     if (ret < 0) {
-        return ret;
+        return decode_error_from_av(ret);
     }
     /* A picture the decoder had to patch up (error concealment) or knows
      * to be damaged is shown, but counted with the packets that failed:
@@ -283,18 +328,19 @@ int decoder_receive(struct decoder *d, AVFrame **out)
         av_frame_unref(d->tmp);
         if (ret < 0) {
             av_frame_unref(d->sw);
-            return ret;
+            return decode_error_from_av(ret);
         }
         av_frame_move_ref(d->tmp, d->sw);
     }
     int w, h;
     scaled_size(d, d->tmp, &w, &h);
-    if (renderer_ready(d->tmp) && w == d->tmp->width && h == d->tmp->height) {
+    if (consumer_ready(d, d->tmp) && w == d->tmp->width &&
+        h == d->tmp->height) {
         /* Move the reference out; tmp is left blank for the next call. */
         AVFrame *f = av_frame_alloc();
         if (!f) {
             av_frame_unref(d->tmp);
-            return AVERROR(ENOMEM);
+            return -ENOMEM;
         }
         av_frame_move_ref(f, d->tmp);
         *out = f;
@@ -321,10 +367,11 @@ void decoder_set_skip(struct decoder *d, int skip_loop_filter)
                                                   : AVDISCARD_DEFAULT;
 }
 
-void decoder_set_max_size(struct decoder *d, int w, int h)
+void decoder_set_box(struct decoder *d, int w, int h, enum layout_fit fit)
 {
-    d->max_w = w;
-    d->max_h = h;
+    d->box_w = w;
+    d->box_h = h;
+    d->fit = fit;
 }
 
 void decoder_size(const struct decoder *d, int *w, int *h)

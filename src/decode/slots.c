@@ -1,60 +1,68 @@
+/* Decode slots: a counting semaphore on a mutex and a condition (see
+ * slots.h). `lock` is a leaf. */
 #include <pthread.h>
 #include <unistd.h>
 
 #include "decode/slots.h"
+#include "util/mem.h"
 #include "util/time.h"
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t freed = PTHREAD_COND_INITIALIZER;
-static int size;  /* 0: not sized yet */
-static int busy;
+struct decode_slots {
+    pthread_mutex_t lock;
+    pthread_cond_t freed;
+    int size;
+    int busy; /* protected by lock */
+};
 
-static int cores(void)
+struct decode_slots *decode_slots_create(int n)
 {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)n : 1;
-}
-
-void decode_slots_init(int n)
-{
-    pthread_mutex_lock(&lock);
-    size = n > 0 ? n : cores();
-    pthread_cond_broadcast(&freed);
-    pthread_mutex_unlock(&lock);
-}
-
-int decode_slots_size(void)
-{
-    pthread_mutex_lock(&lock);
-    int n = size ? size : cores();
-    pthread_mutex_unlock(&lock);
-    return n;
-}
-
-int64_t decode_slot_take(void)
-{
-    pthread_mutex_lock(&lock);
-    if (!size) {
-        size = cores();
+    struct decode_slots *p = xzalloc(sizeof(*p));
+    if (n <= 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        n = cores > 0 ? (int)cores : 1;
     }
-    if (busy < size) {
-        busy++;
-        pthread_mutex_unlock(&lock);
+    p->size = n;
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->freed, NULL);
+    return p;
+}
+
+void decode_slots_destroy(struct decode_slots *p)
+{
+    if (!p) {
+        return;
+    }
+    pthread_cond_destroy(&p->freed);
+    pthread_mutex_destroy(&p->lock);
+    free(p);
+}
+
+int decode_slots_size(const struct decode_slots *p)
+{
+    return p->size; /* immutable after create */
+}
+
+int64_t decode_slot_take(struct decode_slots *p)
+{
+    pthread_mutex_lock(&p->lock);
+    if (p->busy < p->size) {
+        p->busy++;
+        pthread_mutex_unlock(&p->lock);
         return 0;
     }
     int64_t t0 = vt_mono_ns();
-    while (busy >= size) {
-        pthread_cond_wait(&freed, &lock);
+    while (p->busy >= p->size) {
+        pthread_cond_wait(&p->freed, &p->lock);
     }
-    busy++;
-    pthread_mutex_unlock(&lock);
+    p->busy++;
+    pthread_mutex_unlock(&p->lock);
     return vt_mono_ns() - t0;
 }
 
-void decode_slot_give(void)
+void decode_slot_give(struct decode_slots *p)
 {
-    pthread_mutex_lock(&lock);
-    busy--;
-    pthread_cond_signal(&freed);
-    pthread_mutex_unlock(&lock);
+    pthread_mutex_lock(&p->lock);
+    p->busy--;
+    pthread_cond_signal(&p->freed);
+    pthread_mutex_unlock(&p->lock);
 }

@@ -11,6 +11,9 @@ struct mailbox {
     AVFrame *frame;
     uint64_t gen;
     uint64_t drops;
+    /* set before producers start, read-only afterwards */
+    mailbox_wake_fn wake;
+    void *wake_ctx;
 };
 
 struct mailbox *mailbox_create(void)
@@ -18,6 +21,12 @@ struct mailbox *mailbox_create(void)
     struct mailbox *mb = xzalloc(sizeof(*mb));
     pthread_mutex_init(&mb->lock, NULL);
     return mb;
+}
+
+void mailbox_set_wake(struct mailbox *mb, mailbox_wake_fn fn, void *ctx)
+{
+    mb->wake = fn;
+    mb->wake_ctx = ctx;
 }
 
 void mailbox_destroy(struct mailbox *mb)
@@ -44,6 +53,9 @@ int mailbox_put(struct mailbox *mb, AVFrame **frame)
     *frame = NULL;
     int dropped = old != NULL;
     av_frame_free(&old); /* outside the lock: may free pool buffers */
+    if (mb->wake) {
+        mb->wake(mb->wake_ctx);
+    }
     return dropped;
 }
 

@@ -19,11 +19,18 @@
 struct AVFrame;
 struct mailbox;
 
+/* Called after every put, outside the mailbox lock (the consumer's
+ * wake-up: it must be cheap and safe from any thread). */
+typedef void (*mailbox_wake_fn)(void *ctx);
+
 struct mailbox *mailbox_create(void);
+/* Set the consumer's wake-up (NULL: none). Call before producers start:
+ * the consumer does this when it takes the mailbox on. */
+void mailbox_set_wake(struct mailbox *mb, mailbox_wake_fn fn, void *ctx);
 void mailbox_destroy(struct mailbox *mb);
 
-/* Move *frame in (sets *frame = NULL). Returns 1 when an unread frame was
- * replaced (a drop), else 0. */
+/* Move *frame in (sets *frame = NULL) and wake the consumer. Returns 1
+ * when an unread frame was replaced (a drop), else 0. */
 int mailbox_put(struct mailbox *mb, struct AVFrame **frame);
 
 /* Take the newest frame if its generation differs from *seen_gen; updates

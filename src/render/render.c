@@ -41,6 +41,7 @@
 #define FONT_MIN 8
 #define FONT_MAX 72
 #define HEADLESS_FRAME_NS (40 * VT_MS) /* 25 fps cap without vsync */
+#define TILE_INSET 1 /* a tile's border, pixels */
 
 /* The last RING_SIZE measurements (ms) of something, for percentiles. */
 struct ring {
@@ -194,6 +195,11 @@ static int screen_init(struct render *r, struct screen *s,
     return 0;
 }
 
+static void wake_cb(void *ctx)
+{
+    render_wake(ctx);
+}
+
 struct render *render_create(const struct render_params *p)
 {
     struct render *r = xzalloc(sizeof(*r));
@@ -227,6 +233,12 @@ struct render *render_create(const struct render_params *p)
     for (int i = 0; i < r->n_screens; i++) {
         if (screen_init(r, &r->screens[i], &cfg->screens[i]) < 0) {
             goto fail;
+        }
+    }
+    for (int c = 0; c < r->n_cams; c++) {
+        mailbox_set_wake(p->mailboxes[c], wake_cb, r);
+        if (p->sub_mailboxes && p->sub_mailboxes[c]) {
+            mailbox_set_wake(p->sub_mailboxes[c], wake_cb, r);
         }
     }
     VLOG_INFO(r->log, "%d screen(s), %s", r->n_screens,
@@ -329,13 +341,15 @@ void render_request_snapshot(struct render *r, int screen, uint64_t id)
     render_wake(r);
 }
 
-struct layout_rect render_tile_inner(struct layout_rect tile)
+/* Where a tile's picture goes: the tile less its border. */
+static struct layout_rect tile_inner(struct layout_rect tile)
 {
-    return (struct layout_rect){ tile.x + 1, tile.y + 1, tile.w - 2,
-                                 tile.h - 2 };
+    return (struct layout_rect){ tile.x + TILE_INSET, tile.y + TILE_INSET,
+                                 tile.w - 2 * TILE_INSET,
+                                 tile.h - 2 * TILE_INSET };
 }
 
-int render_software(struct render *r)
+static int software(struct render *r)
 {
     for (int i = 0; i < r->n_screens; i++) {
         SDL_RendererInfo info;
@@ -345,6 +359,15 @@ int render_software(struct render *r)
         }
     }
     return 0;
+}
+
+void render_caps(struct render *r, struct frame_caps *out)
+{
+    /* IYUV and NV12 streaming textures (upload()) */
+    *out = (struct frame_caps){ .formats = FRAME_FMT_YUV420P |
+                                           FRAME_FMT_NV12,
+                                .scales = !software(r),
+                                .inset = TILE_INSET };
 }
 
 uint64_t render_camera_shown(struct render *r, int cam)
@@ -475,7 +498,7 @@ static void draw_tile(struct render *r, struct screen *s, int cam,
 {
     const struct config *cfg = r->scene->cfg;
     SDL_Renderer *sr = s->r;
-    struct layout_rect in = render_tile_inner(rc);
+    struct layout_rect in = tile_inner(rc);
     SDL_Rect inner = { in.x, in.y, in.w, in.h };
     fill(sr, &inner, (SDL_Color){ 14, 14, 16, 255 });
     if (cam < 0 || cam >= r->n_cams) {

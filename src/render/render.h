@@ -18,6 +18,7 @@
 
 #include <stdint.h>
 
+#include "frame/caps.h"
 #include "layout/layout.h"
 
 struct mailbox;
@@ -47,7 +48,9 @@ typedef void (*render_input_fn)(void *ctx, const struct render_input *in);
 struct render_params {
     int headless;
     struct scene *scene;        /* initial scene; the renderer takes a ref */
-    struct mailbox **mailboxes; /* one per camera, borrowed */
+    /* One per camera, borrowed. The renderer sets their wake-up (a new
+     * picture wakes it), so create it before anything puts frames. */
+    struct mailbox **mailboxes;
     struct mailbox **sub_mailboxes; /* per camera: its substream's, or
                                      * NULL; the scene says which shows */
     int n_mailboxes;
@@ -60,12 +63,12 @@ struct render_params {
 struct render *render_create(const struct render_params *p);
 void render_destroy(struct render *r);
 
-/* Where a tile's picture goes: the tile less its 1-pixel border. */
-struct layout_rect render_tile_inner(struct layout_rect tile);
-
-/* Whether the renderer scales in software (headless canvases, or no GPU
- * renderer): then pictures are best scaled down before they get here. */
-int render_software(struct render *r);
+/* What the renderer takes (the decode-render contract, frame/caps.h):
+ * formats it uploads as they are, whether it scales pictures itself (a
+ * GPU renderer; headless canvases and SDL's software renderer do not, so
+ * pictures are best scaled down before they get here) and the border
+ * between a tile's edge and its picture. */
+void render_caps(struct render *r, struct frame_caps *out);
 
 /* The last (up to max) page-switch latencies of a screen, oldest first, in
  * ms: from the change (a page boundary or an operator's command) to the

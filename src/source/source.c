@@ -4,8 +4,8 @@
  * on the loop thread or libuv's shared pool).
  *
  * Talking to others:
- *   - frames: moved into the camera's mailbox, then on_frame() wakes the
- *     renderer (which coalesces wakeups);
+ *   - frames: moved into the camera's mailbox, which wakes its consumer
+ *     (the renderer, which coalesces wakeups);
  *   - status: written under `lock`, then on_status() rings the loop's
  *     doorbell; the loop reads a copy with source_status_get();
  *   - stop: the `stop` atomic, checked by the interrupt callback, so any
@@ -34,6 +34,7 @@
 #include "util/mem.h"
 #include "util/time.h"
 #include "util/url.h"
+#include "vigil/vigil.h"
 
 #define GOP_MAX_PACKETS 600
 #define GOP_MAX_BYTES (16u << 20)
@@ -41,6 +42,7 @@
 struct source {
     struct source_params p;
     atomic_uint_fast64_t want; /* packed struct source_decode */
+    atomic_int_fast64_t connect_timeout_ns;
     char *url;
     char *name;
     struct vlog *log;
@@ -133,26 +135,30 @@ static int wait_until(struct source *s, int64_t until)
     return atomic_load(&s->stop);
 }
 
+/* err: an error code in Vigil's convention (see decode_error_from_av). */
 static enum source_fault classify(int err)
 {
-    if (err == AVERROR_HTTP_UNAUTHORIZED || err == AVERROR_HTTP_FORBIDDEN) {
+    if (err == VIGIL_EAUTH || err == -EACCES) {
         return SOURCE_FAULT_AUTH;
     }
-    if (err == AVERROR_HTTP_NOT_FOUND || err == AVERROR(ENOENT)) {
+    if (err == -ENOENT) {
         return SOURCE_FAULT_NOT_FOUND;
     }
-    if (err == AVERROR_EOF || err == AVERROR_INVALIDDATA ||
-        err == AVERROR_STREAM_NOT_FOUND || err == AVERROR_DECODER_NOT_FOUND ||
-        err == AVERROR(ENOSYS)) {
+    if (err == VIGIL_EEOF || err == VIGIL_ESTREAM || err == -ENOSYS) {
         return SOURCE_FAULT_STREAM;
     }
     return SOURCE_FAULT_NETWORK;
 }
 
-/* A human reason for a failed call, without the URL. */
+/* A human reason for a failed call, without the URL. err is FFmpeg's
+ * own code (for its message) or, from the decoder, Vigil's. */
 static void describe(struct source *s, int err, const char *what, char *buf,
                      size_t size)
 {
+    if (err <= VIGIL_ECONFIG && err > VIGIL_ECONFIG - 1000) {
+        snprintf(buf, size, "%s failed: %s", what, vigil_strerror(err));
+        return;
+    }
     if (s->timed_out) {
         snprintf(buf, size, "%s timed out", what);
     } else if (s->flooded) {
@@ -217,24 +223,22 @@ static int open_input(struct source *s, struct session *ss,
     ss->fmt = avformat_alloc_context();
     if (!ss->fmt) {
         av_dict_free(&opts);
-        return AVERROR(ENOMEM);
+        return -ENOMEM;
     }
     ss->fmt->interrupt_callback =
         (AVIOInterruptCB){ .callback = interrupt_cb, .opaque = s };
     s->timed_out = 0;
     s->flooded = 0;
     s->checks_left = CONNECT_CHECKS;
-    s->deadline = vt_mono_ns() + s->p.connect_timeout_ns;
+    s->deadline = vt_mono_ns() + atomic_load(&s->connect_timeout_ns);
     int ret = avformat_open_input(&ss->fmt, url, ifmt, &opts);
     av_dict_free(&opts);
-    if (ret < 0) {
-        return ret; /* avformat_open_input freed fmt */
-    }
-    return 0;
+    return ret; /* on failure avformat_open_input freed fmt */
 }
 
 /* struct source_decode packed into one atomic word: the two low bits are
- * the loop's to flip at any packet; the rest set up the decoder. */
+ * the loop's to flip at any packet; the rest set up the decoder (threads
+ * and hwaccel need a new one, the rest apply to the one there is). */
 #define MODE_ON UINT64_C(1)
 #define MODE_KEYFRAMES UINT64_C(2)
 
@@ -242,9 +246,10 @@ static uint64_t pack(const struct source_decode *d)
 {
     return (d->on ? MODE_ON : 0) | (d->keyframes_only ? MODE_KEYFRAMES : 0) |
            (uint64_t)d->skip_loop_filter << 2 |
+           (uint64_t)(d->fit & 3) << 3 | (uint64_t)(d->hwaccel & 3) << 5 |
            (uint64_t)(d->threads > 1 ? d->threads & 0xff : 1) << 8 |
-           (uint64_t)(d->max_w & 0xffff) << 16 |
-           (uint64_t)(d->max_h & 0xffff) << 32;
+           (uint64_t)(d->tile_w & 0xffff) << 16 |
+           (uint64_t)(d->tile_h & 0xffff) << 32;
 }
 
 static struct source_decode unpack(uint64_t v)
@@ -253,13 +258,15 @@ static struct source_decode unpack(uint64_t v)
         .on = (v & MODE_ON) != 0,
         .keyframes_only = (v & MODE_KEYFRAMES) != 0,
         .skip_loop_filter = v >> 2 & 1,
+        .fit = (enum layout_fit)(v >> 3 & 3),
+        .hwaccel = (enum cfg_hwaccel)(v >> 5 & 3),
         .threads = (int)(v >> 8 & 0xff),
-        .max_w = (int)(v >> 16 & 0xffff),
-        .max_h = (int)(v >> 32 & 0xffff),
+        .tile_w = (int)(v >> 16 & 0xffff),
+        .tile_h = (int)(v >> 32 & 0xffff),
     };
 }
 
-static enum decoder_hw hw_wanted(const struct source *s)
+static enum decoder_hw hw_of(enum cfg_hwaccel hw)
 {
     static const enum decoder_hw hw_map[] = {
         [CFG_HWACCEL_AUTO] = DECODER_HW_AUTO,
@@ -267,7 +274,7 @@ static enum decoder_hw hw_wanted(const struct source *s)
         [CFG_HWACCEL_VAAPI] = DECODER_HW_VAAPI,
         [CFG_HWACCEL_CUDA] = DECODER_HW_CUDA,
     };
-    return hw_map[s->p.hwaccel];
+    return hw_map[hw];
 }
 
 static int open_session(struct source *s, struct session *ss, char *why,
@@ -282,7 +289,7 @@ static int open_session(struct source *s, struct session *ss, char *why,
     }
     if (ret < 0) {
         describe(s, ret, "connect", why, why_size);
-        return *err = ret;
+        return *err = decode_error_from_av(ret);
     }
     pthread_mutex_lock(&s->lock);
     s->st.connected_ns = vt_mono_ns();
@@ -291,13 +298,13 @@ static int open_session(struct source *s, struct session *ss, char *why,
     ret = avformat_find_stream_info(ss->fmt, NULL);
     if (ret < 0) {
         describe(s, ret, "probe", why, why_size);
-        return *err = ret;
+        return *err = decode_error_from_av(ret);
     }
     ss->stream = av_find_best_stream(ss->fmt, AVMEDIA_TYPE_VIDEO, -1, -1,
                                      NULL, 0);
     if (ss->stream < 0) {
         snprintf(why, why_size, "no video stream");
-        return *err = ss->stream;
+        return *err = decode_error_from_av(ss->stream);
     }
     for (unsigned i = 0; i < ss->fmt->nb_streams; i++) {
         if ((int)i != ss->stream) {
@@ -305,20 +312,25 @@ static int open_session(struct source *s, struct session *ss, char *why,
         }
     }
     AVStream *st = ss->fmt->streams[ss->stream];
-    ret = decoder_create(&ss->dec, st->codecpar, hw_wanted(s), 1, s->log);
-    ss->dec_mode = pack(&(struct source_decode){ .threads = 1 });
+    /* a decoder now, to know the stream decodes (and on what); the
+     * loop's wishes set it up on the first packet decoded */
+    struct source_decode first = unpack(atomic_load(&s->want));
+    first = (struct source_decode){ .hwaccel = first.hwaccel, .threads = 1 };
+    ret = decoder_create(&ss->dec, st->codecpar, hw_of(first.hwaccel), 1,
+                         &s->p.caps, s->log);
+    ss->dec_mode = pack(&first);
     pthread_mutex_lock(&s->lock);
     s->st.threads = 1;
     pthread_mutex_unlock(&s->lock);
     if (ret < 0) {
         snprintf(why, why_size, "cannot decode %s",
                  avcodec_get_name(st->codecpar->codec_id));
-        return *err = AVERROR_DECODER_NOT_FOUND;
+        return *err = -ENOSYS;
     }
     ss->pkt = av_packet_alloc();
     if (!ss->pkt) {
         snprintf(why, why_size, "out of memory");
-        return AVERROR(ENOMEM);
+        return *err = -ENOMEM;
     }
     ss->paced = !url_is_network(s->url);
     const AVCodecDescriptor *desc = avcodec_descriptor_get(
@@ -444,9 +456,6 @@ static void publish(struct source *s, struct session *ss, AVFrame **f,
     }
     mailbox_put(s->p.mailbox, f);
     frame_done(s, w, h);
-    if (s->p.on_frame) {
-        s->p.on_frame(s->p.cb_ctx);
-    }
 }
 
 /* Bookkeeping after each packet, under one lock: counters, the time the
@@ -498,7 +507,7 @@ static int decode_packet(struct source *s, struct session *ss,
         }
         publish(s, ss, &f, true);
     }
-    if (ret != -EAGAIN && ret != AVERROR_EOF && ret < 0) {
+    if (ret != -EAGAIN && ret != VIGIL_EEOF && ret < 0) {
         /* A broken frame is skipped, not a reason to reconnect. */
         pthread_mutex_lock(&s->lock);
         s->st.decode_errors++;
@@ -549,7 +558,7 @@ static void release_decoder(struct source *s, struct session *ss)
 }
 
 /* Bring the decoder in line with what the loop asked for. A new thread
- * count needs a new decoder: it restarts from the GOP cache. */
+ * count or hwaccel needs a new decoder: it restarts from the GOP cache. */
 static int apply_mode(struct source *s, struct session *ss, uint64_t mode)
 {
     struct source_decode want = unpack(mode), had = unpack(ss->dec_mode);
@@ -557,11 +566,12 @@ static int apply_mode(struct source *s, struct session *ss, uint64_t mode)
     if (ss->dec && (mode & setup) == (ss->dec_mode & setup)) {
         return 0; /* on and keyframes_only are the loop's business */
     }
-    if (!ss->dec || want.threads != had.threads) {
+    if (!ss->dec || want.threads != had.threads ||
+        want.hwaccel != had.hwaccel) {
         struct decoder *dec;
         AVStream *st = ss->fmt->streams[ss->stream];
-        int ret = decoder_create(&dec, st->codecpar, hw_wanted(s),
-                                 want.threads, s->log);
+        int ret = decoder_create(&dec, st->codecpar, hw_of(want.hwaccel),
+                                 want.threads, &s->p.caps, s->log);
         if (ret < 0) {
             return ret;
         }
@@ -569,11 +579,14 @@ static int apply_mode(struct source *s, struct session *ss, uint64_t mode)
         ss->dec = dec;
         pthread_mutex_lock(&s->lock);
         s->st.threads = want.threads;
+        snprintf(s->st.hwaccel, sizeof(s->st.hwaccel), "%s",
+                 decoder_hwaccel(dec));
         pthread_mutex_unlock(&s->lock);
-        VLOG_DEBUG(s->log, "decoder threads: %d", want.threads);
+        VLOG_DEBUG(s->log, "decoder threads: %d, hwaccel %s", want.threads,
+                   decoder_hwaccel(dec));
     }
     decoder_set_skip(ss->dec, want.skip_loop_filter);
-    decoder_set_max_size(ss->dec, want.max_w, want.max_h);
+    decoder_set_box(ss->dec, want.tile_w, want.tile_h, want.fit);
     ss->dec_mode = mode;
     return 0;
 }
@@ -593,13 +606,13 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
         s->deadline = vt_mono_ns() + s->p.read_timeout_ns;
         ret = av_read_frame(ss->fmt, ss->pkt);
         if (ret < 0) {
-            *err = ret;
+            *err = decode_error_from_av(ret);
             describe(s, ret, "read", why, why_size);
             if (s->timed_out) {
                 snprintf(why, why_size, "no data for %.1f s",
                          s->p.read_timeout_ns / 1e9);
             }
-            return ret;
+            return *err;
         }
         if (ss->pkt->stream_index != ss->stream) {
             av_packet_unref(ss->pkt);
@@ -633,10 +646,10 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
             continue; /* wait for a keyframe */
         }
         /* decoding happens in one of the pool's slots */
-        int64_t waited = decode_slot_take();
+        int64_t waited = decode_slot_take(s->p.slots);
         int64_t t0 = vt_mono_ns();
         if ((ret = apply_mode(s, ss, mode)) < 0) {
-            decode_slot_give();
+            decode_slot_give(s->p.slots);
             av_packet_unref(ss->pkt);
             describe(s, ret, "decoder", why, why_size);
             return *err = ret;
@@ -652,7 +665,7 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
             av_packet_unref(ss->pkt);
         }
         int64_t took = vt_mono_ns() - t0;
-        decode_slot_give();
+        decode_slot_give(s->p.slots);
         if (ret < 0) {
             describe(s, ret, "decode", why, why_size);
             return *err = ret;
@@ -759,18 +772,16 @@ struct source *source_create(const struct source_params *p)
     s->name = xstrdup(p->name);
     s->p.url = s->url;
     s->p.name = s->name;
-    if (!s->p.connect_timeout_ns) {
-        s->p.connect_timeout_ns = 10 * VT_S;
-    }
     if (!s->p.read_timeout_ns) {
-        s->p.read_timeout_ns = 5 * VT_S;
+        s->p.read_timeout_ns = SOURCE_READ_TIMEOUT_NS;
     }
+    atomic_init(&s->connect_timeout_ns, p->connect_timeout_ns);
     s->log = vlog_create(NULL, "camera/%s", p->name);
     backoff_init(&s->backoff, VT_S, 30 * VT_S, p->seed);
     s->errlog = (struct vlog_ratelimit){ .interval_ns = 60 * VT_S,
                                          .burst = 3 };
     atomic_init(&s->stop, false);
-    atomic_init(&s->want, pack(&(struct source_decode){ .on = p->decode }));
+    atomic_init(&s->want, pack(&p->decode));
     pthread_mutex_init(&s->lock, NULL);
     vt_cond_init_mono(&s->cond);
     char redacted[512];
@@ -803,6 +814,11 @@ void source_destroy(struct source *s)
     free(s->url);
     free(s->name);
     free(s);
+}
+
+void source_set_connect_timeout(struct source *s, int64_t ns)
+{
+    atomic_store(&s->connect_timeout_ns, ns);
 }
 
 void source_set_decode(struct source *s, const struct source_decode *d)

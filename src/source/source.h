@@ -19,7 +19,10 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "frame/caps.h"
+#include "layout/layout.h"
 
+struct decode_slots;
 struct mailbox;
 struct vlog;
 struct source;
@@ -66,25 +69,42 @@ struct source_status {
     uint64_t seq;            /* bumped on every state change */
 };
 
+/* No packet for this long while streaming: the camera is down. */
+#define SOURCE_READ_TIMEOUT_NS (5 * INT64_C(1000000000))
+
+/* How a camera is decoded, as the loop thread wants it now. */
+struct source_decode {
+    bool on;               /* decode (else read, cache and watch only) */
+    bool keyframes_only;   /* shed load: skip every other picture */
+    bool skip_loop_filter; /* small tile: skip deblocking */
+    enum cfg_hwaccel hwaccel; /* a change rebuilds the decoder */
+    int threads;           /* 1, or frame threads for one large tile */
+    int tile_w, tile_h;    /* the largest tile it is shown in (0: none) */
+    enum layout_fit fit;   /* how pictures are fitted into tiles */
+};
+
 struct source_params {
     const char *name;        /* camera id, for the log handle */
     const char *url;
     enum cfg_transport transport;
-    enum cfg_hwaccel hwaccel;
-    struct mailbox *mailbox; /* borrowed; must outlive the source */
+    /* Frames are moved into it; it wakes its consumer. Borrowed; must
+     * outlive the source. */
+    struct mailbox *mailbox;
+    /* What the mailbox's consumer takes (the decode-render contract). */
+    struct frame_caps caps;
     /* Called from the worker after a state change (must be cheap and
      * thread-safe: it rings the loop's doorbell). */
     void (*on_status)(void *ctx);
-    /* Called from the worker after each frame put into the mailbox. */
-    void (*on_frame)(void *ctx);
     void *cb_ctx;
     uint64_t seed;           /* jitter seed: differs per camera */
-    int64_t connect_timeout_ns; /* 0: 10 s */
-    int64_t read_timeout_ns;    /* 0: 5 s; no packet for this long: down */
-    bool decode;             /* decode from the start (else wait for
-                              * source_set_decode) */
+    int64_t connect_timeout_ns; /* socket to first packet; see also
+                                 * source_set_connect_timeout */
+    int64_t read_timeout_ns;    /* 0: SOURCE_READ_TIMEOUT_NS */
     struct source_pacer *pacer; /* borrowed: reconnect pacing shared with
                                  * other sources; NULL: none */
+    struct decode_slots *slots; /* borrowed: the decode slot pool shared
+                                 * with other sources */
+    struct source_decode decode; /* the first wish; see source_set_decode */
 };
 
 /*
@@ -97,17 +117,8 @@ struct source_params {
 struct source_pacer *source_pacer_create(int64_t interval_ns);
 void source_pacer_destroy(struct source_pacer *p);
 
+/* NULL (logged) when the worker thread cannot start. */
 struct source *source_create(const struct source_params *p);
-
-/* How a camera is decoded, as the loop thread wants it now. */
-struct source_decode {
-    bool on;               /* decode (else read, cache and watch only) */
-    bool keyframes_only;   /* shed load: skip every other picture */
-    bool skip_loop_filter; /* small tile: skip deblocking */
-    int threads;           /* 1, or frame threads for one large tile */
-    int max_w, max_h;      /* software rendering: scale down to exactly
-                            * this (0: full size) */
-};
 
 /*
  * Decode or not, and how. A camera nobody sees is still read (keepalives flow, its
@@ -118,6 +129,8 @@ struct source_decode {
  * thread.
  */
 void source_set_decode(struct source *s, const struct source_decode *d);
+/* From the next connect on. Any thread. */
+void source_set_connect_timeout(struct source *s, int64_t ns);
 /* Stop the worker (aborting any blocking call) and free. Accepts NULL. */
 void source_destroy(struct source *s);
 void source_status_get(struct source *s, struct source_status *out);

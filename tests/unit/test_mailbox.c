@@ -108,11 +108,12 @@ static void stamps(void)
 }
 
 static atomic_int in_slot, most_in_slot;
+static struct decode_slots *pool;
 
 static void *decode_job(void *arg)
 {
     int64_t *waited = arg;
-    *waited = decode_slot_take();
+    *waited = decode_slot_take(pool);
     int now = atomic_fetch_add(&in_slot, 1) + 1;
     int seen = atomic_load(&most_in_slot);
     while (now > seen && !atomic_compare_exchange_weak(&most_in_slot, &seen,
@@ -120,26 +121,26 @@ static void *decode_job(void *arg)
     }
     usleep(20000);
     atomic_fetch_sub(&in_slot, 1);
-    decode_slot_give();
+    decode_slot_give(pool);
     return NULL;
 }
 
 static void slots(void)
 {
-    decode_slots_init(2);
-    CHECK_INT(decode_slots_size(), 2);
+    pool = decode_slots_create(2);
+    CHECK_INT(decode_slots_size(pool), 2);
     /* both slots held: a third decode waits until one is given back */
-    CHECK_INT(decode_slot_take(), 0);
-    CHECK_INT(decode_slot_take(), 0);
+    CHECK_INT(decode_slot_take(pool), 0);
+    CHECK_INT(decode_slot_take(pool), 0);
     pthread_t t[6];
     int64_t waited[6] = { 0 };
     pthread_create(&t[0], NULL, decode_job, &waited[0]);
     usleep(50000);
     CHECK_INT(atomic_load(&in_slot), 0);
-    decode_slot_give();
+    decode_slot_give(pool);
     pthread_join(t[0], NULL);
     CHECK(waited[0] >= 40 * 1000000);
-    decode_slot_give();
+    decode_slot_give(pool);
     /* many at once: never more than the pool decode together */
     for (int i = 0; i < 6; i++) {
         pthread_create(&t[i], NULL, decode_job, &waited[i]);
@@ -148,8 +149,11 @@ static void slots(void)
         pthread_join(t[i], NULL);
     }
     CHECK(atomic_load(&most_in_slot) <= 2);
-    decode_slots_init(0);
-    CHECK(decode_slots_size() >= 1);
+    decode_slots_destroy(pool);
+    pool = decode_slots_create(0); /* one per core */
+    CHECK(decode_slots_size(pool) >= 1);
+    decode_slots_destroy(pool);
+    decode_slots_destroy(NULL);
 }
 
 int main(void)

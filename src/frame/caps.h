@@ -1,0 +1,32 @@
+/*
+ * The decode-render contract: what the consumer of a camera's pictures
+ * (the renderer) takes as it is, stated by the consumer and handed to the
+ * producers (sources and their decoders), which convert or scale only
+ * what it does not take. Neither side hard-codes the other's formats or
+ * geometry.
+ */
+#ifndef VIGIL_FRAME_CAPS_H
+#define VIGIL_FRAME_CAPS_H
+
+#include <stdbool.h>
+
+/* Pixel formats, as bits of frame_caps.formats. Limited range (video
+ * levels) always: full-range pictures (MJPEG's yuvj) are converted. */
+enum frame_format {
+    FRAME_FMT_YUV420P = 1u << 0, /* planar 4:2:0 (IYUV textures) */
+    FRAME_FMT_NV12 = 1u << 1,    /* semi-planar 4:2:0 (what GPUs decode) */
+};
+
+struct frame_caps {
+    unsigned formats;   /* FRAME_FMT_* taken as they are */
+    /* The consumer scales pictures into their tile itself (a GPU
+     * renderer). When false, a picture should arrive at the size it is
+     * shown at, so the consumer copies it 1:1. */
+    bool scales;
+    /* Pixels between a tile's edge and the area its picture fills (the
+     * tile's border): the picture's box is the tile less this on every
+     * side. */
+    int inset;
+};
+
+#endif
