@@ -26,7 +26,7 @@
 
 struct alert_bus {
     struct vlog *log;
-    const struct config *cfg;    /* borrowed; outlives the bus */
+    struct config *cfg;          /* a reference; swapped by a reload */
     char *wall;
     char *journal_path;
     int fd;
@@ -34,7 +34,9 @@ struct alert_bus {
     uv_timer_t timer;
     struct alert_sink *sinks[MAX_SINKS];
     int n_sinks;
-    void (*on_event)(void *ctx, json_t *line);
+    struct alert_sink *exec;     /* always there; runs nothing without a
+                                  * command (alerts.exec is live) */
+    alert_event_fn on_event;
     void *event_ctx;
 };
 
@@ -46,7 +48,21 @@ static const char *camera_id(const struct alert_bus *b, int cam)
 
 /* ---- journal ---- */
 
-static void journal_write(struct alert_bus *b, json_t *line)
+static void fan_out(struct alert_bus *b, json_t *line, const struct alert *a,
+                    const char *event)
+{
+    const char *cam = a ? camera_id(b, a->camera) : NULL;
+    const char *name = cam ? b->cfg->cameras[a->camera].name : NULL;
+    for (int i = 0; i < b->n_sinks; i++) {
+        b->sinks[i]->event(b->sinks[i], line, a, event, cam, name);
+    }
+}
+
+
+
+/* Write and sync one line, then tell the sinks and the listener. */
+static void journal_write(struct alert_bus *b, json_t *line,
+                          const struct alert *a, const char *event)
 {
     char *s = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (!s) {
@@ -61,6 +77,11 @@ static void journal_write(struct alert_bus *b, json_t *line)
     } else if (fdatasync(b->fd) != 0) {
         VLOG_ERR(b->log, "journal sync failed: %s", strerror(errno));
     }
+    s[n] = 0;
+    fan_out(b, line, a, event);
+    if (b->on_event) {
+        b->on_event(b->event_ctx, a ? "alert" : event ? event : "event", s);
+    }
     free(s);
 }
 
@@ -69,16 +90,6 @@ static json_t *line_new(struct alert_bus *b, int64_t wall_ms)
     char ts[48];
     vtz_format_rfc3339(b->cfg->tz, wall_ms, ts, sizeof(ts));
     return json_pack("{s:s, s:s}", "ts", ts, "wall", b->wall);
-}
-
-static void fan_out(struct alert_bus *b, json_t *line, const struct alert *a,
-                    const char *event)
-{
-    const char *cam = a ? camera_id(b, a->camera) : NULL;
-    const char *name = cam ? b->cfg->cameras[a->camera].name : NULL;
-    for (int i = 0; i < b->n_sinks; i++) {
-        b->sinks[i]->event(b->sinks[i], line, a, event, cam, name);
-    }
 }
 
 /* The lifecycle's events: journal line in the shared format, then sinks. */
@@ -110,25 +121,26 @@ static void life_event(void *ctx, const struct alert *a, const char *event,
             json_object_set_new(line, "note", json_string(a->note));
         }
     }
-    journal_write(b, line);
     VLOG_INFO(b->log, "%s %s%s%s %s", a->id, event, cam ? " " : "",
               cam ? cam : "", a->condition);
-    fan_out(b, line, a, event);
-    if (b->on_event) {
-        b->on_event(b->event_ctx, line);
-    }
+    journal_write(b, line, a, event);
     json_decref(line);
 }
 
-void alert_bus_journal(struct alert_bus *b, json_t *ev, int64_t wall_ms)
+void alert_bus_journal(struct alert_bus *b, const char *event,
+                       const struct alert_field *fields, int n,
+                       int64_t wall_ms)
 {
     json_t *line = line_new(b, wall_ms);
-    json_object_update(line, ev);
-    journal_write(b, line);
-    fan_out(b, line, NULL, json_string_value(json_object_get(ev, "event")));
-    if (b->on_event) {
-        b->on_event(b->event_ctx, line);
+    json_object_set_new(line, "event", json_string(event));
+    for (int i = 0; i < n; i++) {
+        const struct alert_field *f = &fields[i];
+        json_object_set_new(line, f->key,
+                            f->type == ALERT_FIELD_STR   ? json_string(f->str)
+                            : f->type == ALERT_FIELD_INT ? json_integer(f->i)
+                                                         : json_real(f->num));
     }
+    journal_write(b, line, NULL, event);
     json_decref(line);
 }
 
@@ -253,15 +265,37 @@ static void tick(struct alert_bus *b)
 
 /* ---- public ---- */
 
-struct alert_bus *alert_bus_create(const struct config *cfg, uv_loop_t *loop,
-                                   void (*on_event)(void *ctx, json_t *line),
-                                   void *ctx)
+/* The lifecycle's rules from the config. */
+static void rules_of(const struct config *cfg, struct alert_rules *rules)
+{
+    alert_rules_default(rules);
+    rules->raise_after_ms = cfg->raise_after_ms;
+    rules->clear_after_ms = cfg->clear_after_ms;
+    if (cfg->flap_count >= 0) {
+        rules->flap_count = cfg->flap_count;
+    }
+    if (cfg->systemic_min >= 0) {
+        rules->systemic_min = cfg->systemic_min;
+    }
+    if (cfg->systemic_fraction > 0) {
+        rules->systemic_fraction = cfg->systemic_fraction;
+    }
+    if (cfg->flap_window_ms) {
+        rules->flap_window_ms = cfg->flap_window_ms;
+    }
+    if (cfg->flap_quiet_ms) {
+        rules->flap_quiet_ms = cfg->flap_quiet_ms;
+    }
+}
+
+struct alert_bus *alert_bus_create(struct config *cfg, uv_loop_t *loop,
+                                   alert_event_fn on_event, void *ctx)
 {
     struct alert_bus *b = xzalloc(sizeof(*b));
     b->on_event = on_event;
     b->event_ctx = ctx;
     b->log = vlog_create(NULL, "alert");
-    b->cfg = cfg;
+    b->cfg = config_ref(cfg);
     b->wall = xstrdup(cfg->wall_name);
     b->journal_path = xstrdup(cfg->journal);
     b->fd = open(cfg->journal, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
@@ -271,29 +305,13 @@ struct alert_bus *alert_bus_create(const struct config *cfg, uv_loop_t *loop,
                  strerror(errno));
         free(b->wall);
         free(b->journal_path);
+        config_unref(b->cfg);
         vlog_destroy(b->log);
         free(b);
         return NULL;
     }
     struct alert_rules rules;
-    alert_rules_default(&rules);
-    rules.raise_after_ms = cfg->raise_after_ms;
-    rules.clear_after_ms = cfg->clear_after_ms;
-    if (cfg->flap_count >= 0) {
-        rules.flap_count = cfg->flap_count;
-    }
-    if (cfg->systemic_min >= 0) {
-        rules.systemic_min = cfg->systemic_min;
-    }
-    if (cfg->systemic_fraction > 0) {
-        rules.systemic_fraction = cfg->systemic_fraction;
-    }
-    if (cfg->flap_window_ms) {
-        rules.flap_window_ms = cfg->flap_window_ms;
-    }
-    if (cfg->flap_quiet_ms) {
-        rules.flap_quiet_ms = cfg->flap_quiet_ms;
-    }
+    rules_of(cfg, &rules);
     struct alert *old = NULL;
     unsigned last_id = 0;
     int n_old = replay(b, &old, &last_id);
@@ -322,19 +340,29 @@ struct alert_bus *alert_bus_create(const struct config *cfg, uv_loop_t *loop,
         (b->sinks[b->n_sinks] = sink_webhook_create(cfg->webhook_url))) {
         b->n_sinks++;
     }
-    if (cfg->n_exec_argv &&
-        (b->sinks[b->n_sinks] = sink_exec_create(loop, cfg->exec_argv,
-                                                 cfg->n_exec_argv,
-                                                 cfg->exec_timeout_ms))) {
-        b->n_sinks++;
-    }
+    b->exec = sink_exec_create(loop, cfg->exec_argv, cfg->n_exec_argv,
+                               cfg->exec_timeout_ms);
+    b->sinks[b->n_sinks++] = b->exec;
     return b;
+}
+
+void alert_bus_set_config(struct alert_bus *b, struct config *cfg)
+{
+    struct alert_rules rules;
+    rules_of(cfg, &rules);
+    alert_life_set_rules(b->life, &rules);
+    sink_exec_set_command(b->exec, cfg->exec_argv, cfg->n_exec_argv,
+                          cfg->exec_timeout_ms);
+    config_unref(b->cfg);
+    b->cfg = config_ref(cfg);
+    tick(b); /* new debounce times */
 }
 
 static void timer_closed(uv_handle_t *h)
 {
     struct alert_bus *b = h->data;
     alert_life_destroy(b->life);
+    config_unref(b->cfg);
     free(b->wall);
     free(b->journal_path);
     vlog_destroy(b->log);
@@ -388,42 +416,9 @@ int alert_bus_close(struct alert_bus *b, const char *id, const char *by,
     return ret;
 }
 
-static json_t *time_json(const struct alert_bus *b, int64_t ms)
+const struct alert *alert_bus_open(const struct alert_bus *b, int *n)
 {
-    char ts[48];
-    vtz_format_rfc3339(b->cfg->tz, ms, ts, sizeof(ts));
-    return json_string(ts);
-}
-
-json_t *alert_bus_open_json(const struct alert_bus *b)
-{
-    int n;
-    const struct alert *list = alert_life_open(b->life, &n);
-    json_t *arr = json_array();
-    for (int i = n - 1; i >= 0; i--) {
-        const struct alert *a = &list[i];
-        const char *cam = camera_id(b, a->camera);
-        const char *state = a->cleared ? "cleared"
-                            : a->acked ? "acknowledged"
-                                       : "raised";
-        json_t *o = json_pack("{s:s, s:o, s:s, s:s, s:s, s:s, s:o, s:b}",
-                              "alert", a->id, "camera",
-                              cam ? json_string(cam) : json_null(),
-                              "condition", a->condition, "detail", a->detail,
-                              "severity", a->severity, "state", state,
-                              "raised", time_json(b, a->raised_ms), "flapping",
-                              a->flapping);
-        if (a->acked) {
-            json_object_set_new(o, "acknowledged", time_json(b, a->acked_ms));
-            json_object_set_new(o, "by", json_string(a->by));
-            json_object_set_new(o, "note", json_string(a->note));
-        }
-        if (a->cleared) {
-            json_object_set_new(o, "cleared", time_json(b, a->cleared_ms));
-        }
-        json_array_append_new(arr, o);
-    }
-    return arr;
+    return alert_life_open(b->life, n);
 }
 
 int alert_bus_open_count(const struct alert_bus *b)
@@ -450,38 +445,67 @@ int alert_bus_banner(const struct alert_bus *b, char lines[][96], int max)
     return k;
 }
 
-json_t *alert_bus_read(const struct alert_bus *b, int64_t since_ms,
-                       int limit)
+void alert_bus_read(const struct alert_bus *b, int64_t since_ms, int limit,
+                    void (*fn)(void *arg, const char *line), void *arg)
 {
-    json_t *arr = json_array();
     FILE *f = fopen(b->journal_path, "r");
     if (!f) {
-        return arr;
+        return;
     }
     char *line = NULL;
     size_t len = 0;
-    while (getline(&line, &len, f) > 0 && (int)json_array_size(arr) < limit) {
+    int n = 0;
+    ssize_t got;
+    while (n < limit && (got = getline(&line, &len, f)) > 0) {
         json_error_t err;
         json_t *o = json_loads(line, 0, &err);
         if (o && parse_ts(json_string_value(json_object_get(o, "ts"))) >=
                      since_ms) {
-            json_array_append_new(arr, o);
-        } else {
-            json_decref(o);
+            if (line[got - 1] == '\n') {
+                line[got - 1] = 0;
+            }
+            fn(arg, line);
+            n++;
         }
+        json_decref(o);
     }
     free(line);
     fclose(f);
-    return arr;
 }
 
-json_t *alert_bus_sinks_json(const struct alert_bus *b)
+/* The exec sink is listed only with a command. */
+static bool listed(const struct alert_bus *b, int i)
 {
-    json_t *o = json_object();
+    return b->sinks[i] != b->exec || sink_exec_argc(b->exec) > 0;
+}
+
+int alert_bus_sinks(const struct alert_bus *b)
+{
+    int n = 0;
     for (int i = 0; i < b->n_sinks; i++) {
-        json_object_set_new(o, b->sinks[i]->name,
-                            json_pack("{s:i}", "pending",
-                                      b->sinks[i]->pending(b->sinks[i])));
+        n += listed(b, i);
     }
-    return o;
+    return n;
+}
+
+/* The i-th listed sink. */
+static struct alert_sink *nth(const struct alert_bus *b, int k)
+{
+    for (int i = 0; i < b->n_sinks; i++) {
+        if (listed(b, i) && k-- == 0) {
+            return b->sinks[i];
+        }
+    }
+    return NULL;
+}
+
+const char *alert_bus_sink_name(const struct alert_bus *b, int i)
+{
+    return nth(b, i)->name;
+}
+
+int alert_bus_sink_pending(const struct alert_bus *b, int i)
+{
+    struct alert_sink *s = nth(b, i);
+    return s->pending(s);
 }

@@ -13,20 +13,33 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <jansson.h>
 #include <uv.h>
+
+#include "alert/lifecycle.h"
 
 struct alert_bus;
 struct config;
 
-/* Open the journal, restore open alerts, start the configured sinks.
- * on_event (may be NULL) is called on the loop thread after every journal
- * line (alert events and wall events), e.g. to refresh the wall's banner
- * and feed the live event stream. NULL on failure (logged). */
-struct alert_bus *alert_bus_create(const struct config *cfg, uv_loop_t *loop,
-                                   void (*on_event)(void *ctx, json_t *line),
-                                   void *ctx);
+/* Called on the loop thread after every journal line (alert events and
+ * wall events), with the event's name for the live event stream ("alert"
+ * for an alert's events, else the wall event's name) and the line's JSON
+ * text (both valid during the call). It runs while the bus is emitting:
+ * it must not call back into the bus (note the event and act later). */
+typedef void (*alert_event_fn)(void *ctx, const char *name,
+                               const char *json);
+
+/* Open the journal, restore open alerts, start the configured sinks. The
+ * bus holds a reference to cfg. NULL on failure (logged). */
+struct alert_bus *alert_bus_create(struct config *cfg, uv_loop_t *loop,
+                                   alert_event_fn on_event, void *ctx);
+/* Accepts NULL. */
 void alert_bus_destroy(struct alert_bus *b);
+
+/* A reloaded config: the rules, the wall's zone and the cameras' names
+ * apply from now on, and the exec sink takes its new command. The
+ * journal, the MQTT and webhook sinks and the camera list stay (those
+ * need a restart). */
+void alert_bus_set_config(struct alert_bus *b, struct config *cfg);
 
 /* Camera `cam`'s condition: NULL when healthy, else "stalled", "down",
  * "auth_failed", "not_found", "no_keyframe", "decode_errors", with a human
@@ -43,23 +56,39 @@ int alert_bus_ack(struct alert_bus *b, const char *id, const char *by,
 int alert_bus_close(struct alert_bus *b, const char *id, const char *by,
                     const char *note, int64_t wall_ms);
 
-/* Append a wall event that is not a camera alert (plan_changed, operator
- * actions); "ts" and "wall" are put first. ev is not consumed. */
-void alert_bus_journal(struct alert_bus *b, json_t *ev, int64_t wall_ms);
+/* One field of a wall event. */
+struct alert_field {
+    const char *key;
+    enum { ALERT_FIELD_STR, ALERT_FIELD_INT, ALERT_FIELD_NUM } type;
+    const char *str;
+    int64_t i;
+    double num;
+};
 
-/* Open (not closed) alerts as a JSON array, newest first (new ref). */
-json_t *alert_bus_open_json(const struct alert_bus *b);
+/* Append a wall event that is not a camera alert (plan_changed,
+ * override, config_reloaded): "ts", "wall" and "event" first, then the
+ * fields in order. */
+void alert_bus_journal(struct alert_bus *b, const char *event,
+                       const struct alert_field *fields, int n,
+                       int64_t wall_ms);
+
+/* Open (not closed) alerts, oldest first; *n receives the count. Valid
+ * until the next call into the bus. */
+const struct alert *alert_bus_open(const struct alert_bus *b, int *n);
 int alert_bus_open_count(const struct alert_bus *b);
 
 /* Up to `max` newest open, unacknowledged alerts as one-line texts for
  * the wall's banner ("gate-n down"); returns how many were written. */
 int alert_bus_banner(const struct alert_bus *b, char lines[][96], int max);
 
-/* Journal events at or after since_ms (at most limit), oldest first. */
-json_t *alert_bus_read(const struct alert_bus *b, int64_t since_ms,
-                       int limit);
+/* Journal lines (their JSON text) with events at or after since_ms, at
+ * most limit, oldest first, each handed to fn. */
+void alert_bus_read(const struct alert_bus *b, int64_t since_ms, int limit,
+                    void (*fn)(void *arg, const char *line), void *arg);
 
-/* Events waiting in sinks (for status). */
-json_t *alert_bus_sinks_json(const struct alert_bus *b);
+/* The sinks: how many, and sink i's name and events waiting in it. */
+int alert_bus_sinks(const struct alert_bus *b);
+const char *alert_bus_sink_name(const struct alert_bus *b, int i);
+int alert_bus_sink_pending(const struct alert_bus *b, int i);
 
 #endif

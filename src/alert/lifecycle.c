@@ -66,6 +66,11 @@ struct alert_life *alert_life_create(const struct alert_rules *rules,
     return l;
 }
 
+void alert_life_set_rules(struct alert_life *l, const struct alert_rules *r)
+{
+    l->rules = *r;
+}
+
 void alert_life_destroy(struct alert_life *l)
 {
     if (!l) {

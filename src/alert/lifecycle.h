@@ -62,6 +62,9 @@ struct alert_life *alert_life_create(const struct alert_rules *rules,
                                      int n_cameras, unsigned first_id,
                                      alert_emit_fn emit, void *ctx);
 void alert_life_destroy(struct alert_life *l);
+/* New rules from now on (a reload); open alerts and debounce clocks
+ * stay. */
+void alert_life_set_rules(struct alert_life *l, const struct alert_rules *r);
 
 /* A camera's condition now: NULL when healthy. Takes effect at once for
  * the debounce clocks; events come from alert_life_tick. */

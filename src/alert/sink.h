@@ -46,5 +46,11 @@ struct alert_sink *sink_webhook_create(const char *url);
  * killed after timeout_ms. */
 struct alert_sink *sink_exec_create(uv_loop_t *loop, char *const *argv,
                                     int argc, int timeout_ms);
+/* A new command (argc 0: none, nothing runs) and timeout for the events
+ * from now on; runs already queued keep theirs. */
+void sink_exec_set_command(struct alert_sink *s, char *const *argv, int argc,
+                           int timeout_ms);
+/* The command's argument count (0: none). */
+int sink_exec_argc(const struct alert_sink *s);
 
 #endif

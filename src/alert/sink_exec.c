@@ -181,7 +181,7 @@ static void exec_event(struct alert_sink *s, json_t *line,
                        const char *camera_name)
 {
     struct exec_sink *x = (struct exec_sink *)s;
-    if (!a) {
+    if (!a || !x->argc) {
         return; /* only alert events run the program */
     }
     if (x->waiting >= MAX_WAITING) {
@@ -246,6 +246,24 @@ static void exec_destroy(struct alert_sink *s)
     }
 }
 
+void sink_exec_set_command(struct alert_sink *s, char *const *argv, int argc,
+                           int timeout_ms)
+{
+    struct exec_sink *x = (struct exec_sink *)s;
+    free_argv(x->tmpl);
+    x->argc = argc;
+    x->tmpl = xcalloc((size_t)argc + 1, sizeof(char *));
+    for (int i = 0; i < argc; i++) {
+        x->tmpl[i] = xstrdup(argv[i]);
+    }
+    x->timeout_ms = timeout_ms;
+}
+
+int sink_exec_argc(const struct alert_sink *s)
+{
+    return ((const struct exec_sink *)s)->argc;
+}
+
 struct alert_sink *sink_exec_create(uv_loop_t *loop, char *const *argv,
                                     int argc, int timeout_ms)
 {
@@ -255,11 +273,6 @@ struct alert_sink *sink_exec_create(uv_loop_t *loop, char *const *argv,
                                    .destroy = exec_destroy };
     x->log = vlog_create(NULL, "alert/exec");
     x->loop = loop;
-    x->argc = argc;
-    x->tmpl = xcalloc((size_t)argc + 1, sizeof(char *));
-    for (int i = 0; i < argc; i++) {
-        x->tmpl[i] = xstrdup(argv[i]);
-    }
-    x->timeout_ms = timeout_ms;
+    sink_exec_set_command(&x->base, argv, argc, timeout_ms);
     return &x->base;
 }

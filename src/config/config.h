@@ -190,6 +190,23 @@ int config_find_camera(const struct config *c, const char *id);
 int config_find_layout(const struct config *c, const char *name);
 int config_find_screen(const struct config *c, const char *id);
 
+/* What differs between two configs, key by key ("alerts.raise_after",
+ * "cameras[gate-n].connect_timeout"), and whether each change needs a
+ * restart (the rest apply live). */
+struct cfg_diff_key {
+    char key[128];
+    bool restart;
+};
+
+struct cfg_diff {
+    int n, n_restart;
+    struct cfg_diff_key *keys;
+};
+
+void config_diff(const struct config *a, const struct config *b,
+                 struct cfg_diff *out);
+void cfg_diff_finish(struct cfg_diff *d);
+
 /* The plan the wall runs when no schedule rule with a condition is
  * evaluated: the first rule without `when`, else the first plan. */
 int config_default_plan(const struct config *c);

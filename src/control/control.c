@@ -4,7 +4,9 @@
  * the response (Connection: close), except event streams, which stay open
  * and receive broadcasts. A request answered later (a snapshot, which
  * needs the render thread) is looked up by token when the answer comes; if
- * the client left meanwhile, the answer is dropped.
+ * the client left meanwhile, the answer is dropped. What a request means
+ * (routes, JSON, status codes) is api.c's; this file is the transport,
+ * authentication and the web console's static files.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +18,7 @@
 
 #include <http_parser.h>
 
-#include "control/control.h"
+#include "control/internal.h"
 #include "util/log.h"
 #include "util/mem.h"
 
@@ -150,8 +152,8 @@ static const char *reason(int status)
     }
 }
 
-static void send_response(struct conn *c, int status, const char *ctype,
-                          void *body, size_t len)
+void conn_send(struct conn *c, int status, const char *ctype, void *body,
+               size_t len)
 {
     if (c->replied || c->closing) {
         free(body);
@@ -175,34 +177,55 @@ static void send_response(struct conn *c, int status, const char *ctype,
     write_bufs(c, head, body, len, 1);
 }
 
-static void send_json(struct conn *c, int status, json_t *doc)
+void conn_send_json(struct conn *c, int status, json_t *doc)
 {
     char *s = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
     json_decref(doc);
-    send_response(c, status, "application/json", s, s ? strlen(s) : 0);
+    conn_send(c, status, "application/json", s, s ? strlen(s) : 0);
 }
 
-static void send_error(struct conn *c, int status, const char *msg)
+void conn_send_error(struct conn *c, int status, const char *msg)
 {
-    send_json(c, status, json_pack("{s:s, s:i}", "error", msg, "status",
-                                   status));
+    conn_send_json(c, status, json_pack("{s:s, s:i}", "error", msg, "status",
+                                        status));
 }
 
-void control_reply(struct control *ctl, uint64_t token, int status,
-                   const char *content_type, void *body, size_t len)
+uint64_t conn_defer(struct conn *c)
+{
+    return c->reply_id = ++c->ctl->next_token;
+}
+
+struct control *conn_control(struct conn *c)
+{
+    return c->ctl;
+}
+
+const struct control_ops *control_ops_of(const struct control *c,
+                                         void **ctx)
+{
+    *ctx = c->ctx;
+    return &c->ops;
+}
+
+void control_snapshot_done(struct control *ctl, uint64_t token, uint8_t *png,
+                           size_t len)
 {
     for (struct conn *c = ctl->conns; c; c = c->next) {
         if (c->reply_id == token && !c->streaming) {
-            send_response(c, status, content_type, body, len);
+            if (png) {
+                conn_send(c, 200, "image/png", png, len);
+            } else {
+                conn_send_error(c, 503, "snapshot failed");
+            }
             return;
         }
     }
-    free(body);
+    free(png);
 }
 
 /* ---- event streams ---- */
 
-static void start_stream(struct conn *c)
+void conn_start_stream(struct conn *c)
 {
     c->streaming = 1;
     c->replied = 1;
@@ -215,9 +238,9 @@ static void start_stream(struct conn *c)
     write_bufs(c, head, NULL, 0, 0);
 }
 
-void control_broadcast(struct control *ctl, const char *name, json_t *data)
+void control_broadcast(struct control *ctl, const char *name,
+                       const char *json)
 {
-    char *json = NULL;
     for (struct conn *c = ctl->conns; c; c = c->next) {
         if (!c->streaming || c->closing) {
             continue;
@@ -228,16 +251,9 @@ void control_broadcast(struct control *ctl, const char *name, json_t *data)
             conn_close(c);
             continue;
         }
-        if (!json) {
-            json = json_dumps(data, JSON_COMPACT | JSON_PRESERVE_ORDER);
-            if (!json) {
-                return;
-            }
-        }
         write_bufs(c, xasprintf("event: %s\ndata: %s\n\n", name, json), NULL,
                    0, 0);
     }
-    free(json);
 }
 
 /* ---- static files ---- */
@@ -267,7 +283,7 @@ static void send_file(struct conn *c, const char *name, size_t len)
     struct control *ctl = c->ctl;
     char file[64];
     if (!ctl->web_dir || len >= sizeof(file) || !len || name[0] == '.') {
-        send_error(c, 404, "no such route");
+        conn_send_error(c, 404, "no such route");
         return;
     }
     for (size_t i = 0; i < len; i++) {
@@ -275,7 +291,7 @@ static void send_file(struct conn *c, const char *name, size_t len)
         if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
               (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' ||
               ch == '-')) {
-            send_error(c, 404, "no such route");
+            conn_send_error(c, 404, "no such route");
             return;
         }
     }
@@ -289,20 +305,27 @@ static void send_file(struct conn *c, const char *name, size_t len)
         if (f) {
             fclose(f);
         }
-        send_error(c, 404, "no such route");
+        conn_send_error(c, 404, "no such route");
         return;
     }
     char *buf = xmalloc((size_t)st.st_size + 1);
     size_t n = fread(buf, 1, (size_t)st.st_size, f);
     fclose(f);
-    send_response(c, 200, mime_of(file), buf, n);
+    conn_send(c, 200, mime_of(file), buf, n);
 }
 
 /* ---- requests ---- */
 
-/* Value of `key` in a query string, copied into out. */
-static int query_get(const char *q, size_t qlen, const char *key, char *out,
-                     size_t size)
+static int hex(char ch)
+{
+    return ch >= '0' && ch <= '9'   ? ch - '0'
+           : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+           : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+                                    : -1;
+}
+
+int query_get(const char *q, size_t qlen, const char *key, char *out,
+              size_t size)
 {
     size_t kl = strlen(key);
     const char *p = q, *end = q + qlen;
@@ -310,11 +333,25 @@ static int query_get(const char *q, size_t qlen, const char *key, char *out,
         const char *amp = memchr(p, '&', (size_t)(end - p));
         const char *e = amp ? amp : end;
         if ((size_t)(e - p) > kl && !strncmp(p, key, kl) && p[kl] == '=') {
-            size_t n = (size_t)(e - p) - kl - 1;
-            if (n >= size) {
-                return 0;
+            size_t n = 0;
+            for (const char *v = p + kl + 1; v < e; v++) {
+                int ch = (unsigned char)*v;
+                if (ch == '%') {
+                    int hi = v + 2 < e ? hex(v[1]) : -1;
+                    int lo = hi >= 0 ? hex(v[2]) : -1;
+                    if (lo < 0) {
+                        return -1;
+                    }
+                    ch = hi * 16 + lo;
+                    v += 2;
+                } else if (ch == '+') {
+                    ch = ' ';
+                }
+                if (n + 1 >= size || !ch) {
+                    return -1;
+                }
+                out[n++] = (char)ch;
             }
-            memcpy(out, p + kl + 1, n);
             out[n] = 0;
             return 1;
         }
@@ -344,7 +381,7 @@ static int authorized(struct conn *c, const char *q, size_t qlen)
     if (!strncasecmp(c->auth, "Bearer ", 7)) {
         return token_equal(c->auth + 7, tok);
     }
-    if (query_get(q, qlen, "access_token", given, sizeof(given))) {
+    if (query_get(q, qlen, "access_token", given, sizeof(given)) > 0) {
         return token_equal(given, tok);
     }
     return 0;
@@ -371,7 +408,7 @@ static void dispatch(struct conn *c)
     http_parser_url_init(&u);
     if (http_parser_parse_url(c->url, c->url_len, 0, &u) != 0 ||
         !(u.field_set & (1 << UF_PATH))) {
-        send_error(c, 400, "malformed request target");
+        conn_send_error(c, 400, "malformed request target");
         return;
     }
     const char *path = c->url + u.field_data[UF_PATH].off;
@@ -382,7 +419,6 @@ static void dispatch(struct conn *c)
     size_t qlen = u.field_set & (1 << UF_QUERY) ? u.field_data[UF_QUERY].len
                                                 : 0;
     int is_get = c->parser.method == HTTP_GET || c->parser.method == HTTP_HEAD;
-    int is_post = c->parser.method == HTTP_POST;
     if (!authorized(c, q, qlen)) {
         char peer[64];
         peer_name(c, peer, sizeof(peer));
@@ -390,68 +426,21 @@ static void dispatch(struct conn *c)
         VLOG_WARN(ctl->log, "401 for %s %.*s from %s (%s token)",
                   http_method_str(c->parser.method), (int)plen, path, peer,
                   c->auth[0] ? "wrong" : "no");
-        send_error(c, 401, "a valid bearer token is required");
+        conn_send_error(c, 401, "a valid bearer token is required");
         return;
     }
-#define ROUTE(s) (plen == strlen(s) && !strncmp(path, s, plen))
-    if (ROUTE("/api/snapshot.png") && is_get) {
-        char screen[128];
-        int has = query_get(q, qlen, "screen", screen, sizeof(screen));
-        c->reply_id = ++ctl->next_token;
-        int ret = ctl->ops.snapshot(ctl->ctx, has ? screen : NULL,
-                                    c->reply_id);
-        if (ret == -ENOENT) {
-            send_error(c, 404, "no such screen");
-        } else if (ret < 0) {
-            send_error(c, 503, "snapshot unavailable");
-        }
-    } else if (ROUTE("/api/events") && is_get) {
-        start_stream(c);
-    } else if (ROUTE("/metrics") && is_get) {
-        char *text = ctl->ops.metrics(ctl->ctx);
-        send_response(c, 200, "text/plain; version=0.0.4", text,
-                      strlen(text));
-    } else if (plen > 5 && plen < 64 && !strncmp(path, "/api/", 5) &&
-               (is_get || is_post)) {
-        char name[64];
-        memcpy(name, path + 5, plen - 5);
-        name[plen - 5] = 0;
-        int status = 404;
-        json_t *reply = NULL;
-        if (is_get) {
-            char qs[512];
-            snprintf(qs, sizeof(qs), "%.*s", (int)qlen, q);
-            reply = ctl->ops.get(ctl->ctx, name, qs, &status);
-        } else {
-            json_error_t jerr;
-            json_t *args = c->body_len
-                               ? json_loadb(c->body, c->body_len, 0, &jerr)
-                               : json_object();
-            if (!json_is_object(args)) {
-                json_decref(args);
-                send_error(c, 400, "the body must be a JSON object");
-                return;
-            }
-            status = ctl->ops.command(ctl->ctx, name, args, &reply);
-            json_decref(args);
-        }
-        if (!reply) {
-            reply = json_pack("{s:b}", "ok", 1);
-        } else if (status >= 400 && json_is_object(reply) &&
-                   !json_object_get(reply, "status")) {
-            json_object_set_new(reply, "status", json_integer(status));
-        }
-        send_json(c, status, reply);
-    } else if (!strncmp(path, "/api/", 5) || ROUTE("/metrics")) {
-        send_error(c, 405, "method not allowed");
-    } else if (is_get && ROUTE("/")) {
+struct request rq = { c->parser.method, path, plen, q, qlen, c->body,
+                          c->body_len };
+    if (api_handle(ctl, c, &rq) == 0) {
+        return;
+    }
+    if (is_get && plen == 1) {
         send_file(c, "index.html", 10);
     } else if (is_get && plen > 1) {
         send_file(c, path + 1, plen - 1);
     } else {
-        send_error(c, 404, "no such route");
+        conn_send_error(c, 404, "no such route");
     }
-#undef ROUTE
 }
 
 static int on_url(http_parser *p, const char *at, size_t len)
@@ -528,7 +517,7 @@ static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
     if (c->received > MAX_REQUEST) {
         free(buf->base);
         uv_read_stop(s);
-        send_error(c, 413, "request too large");
+        conn_send_error(c, 413, "request too large");
         return;
     }
     size_t done = http_parser_execute(&c->parser, &c->ctl->settings,
@@ -543,7 +532,7 @@ static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
         }
     } else if (err != HPE_OK || done != (size_t)n) {
         uv_read_stop(s);
-        send_error(c, 400, http_errno_description(err));
+        conn_send_error(c, 400, http_errno_description(err));
     }
 }
 

@@ -884,10 +884,10 @@ static int screen_of_window(struct render *r, Uint32 id)
     return 0;
 }
 
-static void input(struct render *r, const char *cmd, int screen, int tile,
-                  int index)
+static void input(struct render *r, enum render_action what, int screen,
+                  int tile, int index)
 {
-    struct render_input in = { cmd, screen, tile, index };
+    struct render_input in = { what, screen, tile, index };
     if (r->p.on_input) {
         r->p.on_input(r->p.cb_ctx, &in);
     }
@@ -919,19 +919,19 @@ static void key(struct render *r, const SDL_KeyboardEvent *k)
     if (sym == SDLK_q) {
         atomic_store(&r->quit, true);
     } else if (sym == SDLK_RIGHT) {
-        input(r, "next", si, 0, 0);
+        input(r, RENDER_NEXT, si, 0, 0);
     } else if (sym == SDLK_LEFT) {
-        input(r, "prev", si, 0, 0);
+        input(r, RENDER_PREV, si, 0, 0);
     } else if (sym == SDLK_SPACE) {
-        input(r, "pause_toggle", si, 0, 0);
+        input(r, RENDER_PAUSE_TOGGLE, si, 0, 0);
     } else if (sym >= SDLK_1 && sym <= SDLK_9) {
-        input(r, "fullscreen", si, (int)(sym - SDLK_1), 0);
+        input(r, RENDER_FULLSCREEN, si, (int)(sym - SDLK_1), 0);
     } else if (sym == SDLK_ESCAPE) {
-        input(r, "fullscreen", si, -1, 0);
+        input(r, RENDER_FULLSCREEN, si, -1, 0);
     } else if (sym >= SDLK_F1 && sym <= SDLK_F12) {
-        input(r, "plan_index", si, 0, (int)(sym - SDLK_F1));
+        input(r, RENDER_PLAN, si, 0, (int)(sym - SDLK_F1));
     } else if (sym == SDLK_a) {
-        input(r, "ack_newest", si, 0, 0);
+        input(r, RENDER_ACK_NEWEST, si, 0, 0);
     } else if (sym == SDLK_h) {
         r->help = !r->help;
         render_wake(r);
@@ -951,7 +951,7 @@ static void handle_event(struct render *r, const SDL_Event *ev)
         int si = screen_of_window(r, ev->button.windowID);
         int t = tile_at(r, si, ev->button.x, ev->button.y);
         if (t >= 0) {
-            input(r, "fullscreen", si, t, 0);
+            input(r, RENDER_FULLSCREEN, si, t, 0);
         }
     } else if (ev->type == SDL_WINDOWEVENT &&
                ev->window.event == SDL_WINDOWEVENT_CLOSE) {

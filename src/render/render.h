@@ -33,11 +33,19 @@ struct render;
 typedef void (*render_snapshot_fn)(void *ctx, uint64_t id, uint8_t *rgb,
                                    int w, int h, int64_t composed_us);
 
-/* An operator's key or click on a wall window, as a core command:
- * "next", "prev", "pause_toggle", "fullscreen" (tile, -1 to leave),
- * "plan_index" (index), "ack_newest". Called on the main thread. */
+/* An operator's key or click on a wall window. Called on the main
+ * thread; the core runs it as the same typed command the API runs. */
+enum render_action {
+    RENDER_NEXT,          /* next page */
+    RENDER_PREV,          /* previous page */
+    RENDER_PAUSE_TOGGLE,  /* pause, or resume when paused */
+    RENDER_FULLSCREEN,    /* tile full screen (again or tile -1: back) */
+    RENDER_PLAN,          /* plan number `index` (again: the schedule) */
+    RENDER_ACK_NEWEST,    /* acknowledge the newest alert */
+};
+
 struct render_input {
-    const char *command;
+    enum render_action action;
     int screen;
     int tile;
     int index;
