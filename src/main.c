@@ -3,6 +3,7 @@
  *
  *   vigil [CONFIG] [--headless] [--listen HOST:PORT] [-v|-q]
  *   vigil --check CONFIG
+ *   vigil --config-reference
  *
  * Without CONFIG it runs the built-in demo wall. Without a display
  * (neither DISPLAY nor WAYLAND_DISPLAY set) it runs headless.
@@ -31,6 +32,7 @@ static void usage(FILE *f)
 {
     fputs("usage: vigil [CONFIG] [--headless] [--listen HOST:PORT] [-v|-q]\n"
           "       vigil --check CONFIG\n"
+          "       vigil --config-reference\n"
           "       vigil plan CONFIG --at 'YYYY-MM-DD HH:MM'\n"
           "       vigil plan CONFIG --from 'YYYY-MM-DD HH:MM' --to '...'\n"
           "       vigil ctl [--url URL] [--token-file F] COMMAND ...\n"
@@ -38,6 +40,7 @@ static void usage(FILE *f)
           "  CONFIG            wall configuration (YAML); none: the demo wall\n"
           "  --check CONFIG    validate CONFIG, print every error, exit 1 if "
           "any\n"
+          "  --config-reference  every config key: type, default, meaning\n"
           "  --headless        render off-screen; see /api/snapshot.png\n"
           "  --listen H:P      override control.listen\n"
           "  plan ... --at T   what plays at local time T, and the next change\n"
@@ -81,6 +84,9 @@ int main(int argc, char **argv)
     }
     if (argc > 1 && !strcmp(argv[1], "ctl")) {
         return cli_ctl_main(argc - 1, argv + 1);
+    }
+    if (argc == 2 && !strcmp(argv[1], "--config-reference")) {
+        return vigil_config_reference(stdout) == 0 ? 0 : 1;
     }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];

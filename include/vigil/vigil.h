@@ -128,6 +128,14 @@ VIGIL_API int vigil_config_check(const char *path,
                                  const struct vigil_settings *s);
 
 /*
+ * Print the configuration reference to `out`: every key of a wall config
+ * with its type, default, whether a change applies on reload or needs a
+ * restart, an example and its meaning, in Markdown (docs/configuration.md
+ * is this output). Returns 0.
+ */
+VIGIL_API int vigil_config_reference(FILE *out);
+
+/*
  * Answer "what plays when" for a configuration, without running it.
  * Times are local to wall.timezone, written "YYYY-MM-DD HH:MM[:SS]".
  *

@@ -265,27 +265,19 @@ static void tick(struct alert_bus *b)
 
 /* ---- public ---- */
 
-/* The lifecycle's rules from the config. */
+/* The lifecycle's rules from the config (whose option tables hold their
+ * defaults). */
 static void rules_of(const struct config *cfg, struct alert_rules *rules)
 {
-    alert_rules_default(rules);
-    rules->raise_after_ms = cfg->raise_after_ms;
-    rules->clear_after_ms = cfg->clear_after_ms;
-    if (cfg->flap_count >= 0) {
-        rules->flap_count = cfg->flap_count;
-    }
-    if (cfg->systemic_min >= 0) {
-        rules->systemic_min = cfg->systemic_min;
-    }
-    if (cfg->systemic_fraction > 0) {
-        rules->systemic_fraction = cfg->systemic_fraction;
-    }
-    if (cfg->flap_window_ms) {
-        rules->flap_window_ms = cfg->flap_window_ms;
-    }
-    if (cfg->flap_quiet_ms) {
-        rules->flap_quiet_ms = cfg->flap_quiet_ms;
-    }
+    *rules = (struct alert_rules){
+        .raise_after_ms = cfg->raise_after_ms,
+        .clear_after_ms = cfg->clear_after_ms,
+        .flap_count = cfg->flap_count,
+        .flap_window_ms = cfg->flap_window_ms,
+        .flap_quiet_ms = cfg->flap_quiet_ms,
+        .systemic_min = cfg->systemic_min,
+        .systemic_fraction = cfg->systemic_fraction,
+    };
 }
 
 struct alert_bus *alert_bus_create(struct config *cfg, uv_loop_t *loop,

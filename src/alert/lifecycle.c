@@ -35,19 +35,6 @@ struct alert_life {
     int64_t systemic_ok_since;
 };
 
-void alert_rules_default(struct alert_rules *r)
-{
-    *r = (struct alert_rules){
-        .raise_after_ms = 0,
-        .clear_after_ms = 0,
-        .flap_count = 3,
-        .flap_window_ms = 10 * 60 * 1000,
-        .flap_quiet_ms = 60 * 1000,
-        .systemic_min = 3,
-        .systemic_fraction = 0.5,
-    };
-}
-
 struct alert_life *alert_life_create(const struct alert_rules *rules,
                                      int n_cameras, unsigned first_id,
                                      alert_emit_fn emit, void *ctx)

@@ -37,7 +37,6 @@ struct alert_rules {
     double systemic_fraction;
 };
 
-void alert_rules_default(struct alert_rules *r);
 
 struct alert {
     char id[16];

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "layout/layout.h"
 
@@ -128,10 +129,10 @@ struct config {
     char **exec_argv;
     int n_exec_argv;
     int exec_timeout_ms;
-    int flap_count;             /* -1: default */
-    int systemic_min;           /* -1: default */
-    double systemic_fraction;   /* 0: default */
-    int64_t flap_window_ms, flap_quiet_ms; /* 0: default */
+    int flap_count;             /* 0: no flap suppression */
+    int systemic_min;           /* 0: no systemic guard */
+    double systemic_fraction;
+    int64_t flap_window_ms, flap_quiet_ms;
 
     /* performance: */
     int64_t preroll_ms;         /* decode the next page this early; 0: no */
@@ -206,6 +207,10 @@ struct cfg_diff {
 void config_diff(const struct config *a, const struct config *b,
                  struct cfg_diff *out);
 void cfg_diff_finish(struct cfg_diff *d);
+
+/* Every key of the config in Markdown (docs/configuration.md), from the
+ * option tables. */
+void config_reference(FILE *out);
 
 /* The plan the wall runs when no schedule rule with a condition is
  * evaluated: the first rule without `when`, else the first plan. */

@@ -12,7 +12,31 @@
 #include <string.h>
 
 #include "config/layouts.h"
+#include "config/options.h"
 #include "util/mem.h"
+
+static const struct opt layout_opts[] = {
+    { "name", OPT_CUSTOM, .type_doc = "text",
+      .def_doc = "required; in a file: the file's name",
+      .help = "What plans and commands call it.", .example = "big-left" },
+    { "grid", OPT_CUSTOM, .type_doc = "COLUMNSxROWS", .def_doc = "required",
+      .help = "The grid the tiles are laid on, at most 16x16.",
+      .example = "4x3" },
+    { "cells", OPT_CUSTOM,
+      .type_doc = "list of [column, row, column span, row span]",
+      .def_doc = "one tile per grid cell, row-major",
+      .help = "The tiles, in the order a page's cameras fill them; inside "
+              "the grid, not overlapping.",
+      .example = "[[0, 0, 3, 3], [3, 0, 1, 1]]" },
+    { NULL },
+};
+
+const struct opt_table cfg_layout_table = {
+    "layout", "layout ", "layouts[]",
+    "A layout, inline in the config or a file layouts/NAME.yaml (shipped "
+    "ones are found in the layouts folder).",
+    layout_opts, NULL,
+};
 
 static bool parse_cell(struct yp *p, struct fy_node *n, struct layout_rect *r)
 {
@@ -35,11 +59,10 @@ static bool parse_cell(struct yp *p, struct fy_node *n, struct layout_rect *r)
 static void parse_layout(struct config *c, struct yp *p, struct fy_node *m,
                          const char *default_name)
 {
-    static const char *const keys[] = { "name", "grid", "cells", NULL };
     if (!yp_is_map(p, m, "layout")) {
         return;
     }
-    yp_check_keys(p, m, keys, "layout");
+    opt_check_keys(p, m, &cfg_layout_table);
     struct layout l = { 0 };
     struct fy_node *v;
     if ((v = yp_get(m, "name"))) {

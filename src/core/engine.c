@@ -101,6 +101,12 @@ int vigil_config_check(const char *path, const struct vigil_settings *s)
     return 0;
 }
 
+int vigil_config_reference(FILE *out)
+{
+    config_reference(out);
+    return 0;
+}
+
 /* ---- the publish point (publish.c does the work) ---- */
 
 /* The journal's every line (alerts, wall events): for the banner and the

@@ -28,101 +28,11 @@
 #include "frame/stamp.h"
 #include "layout/layout.h"
 #include "render/render.h"
+#include "render/render_internal.h"
 #include "render/scene.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/time.h"
-
-#define MAX_SNAP_REQ 16
-#define RING_SIZE 128
-/* A picture taken this long before a page change is not "of" the new
- * page (pre-roll starts 1 s before it). */
-#define SWITCH_FRESH_NS (1500 * VT_MS)
-#define FONT_MIN 8
-#define FONT_MAX 72
-#define HEADLESS_FRAME_NS (40 * VT_MS) /* 25 fps cap without vsync */
-#define TILE_INSET 1 /* a tile's border, pixels */
-
-/* The last RING_SIZE measurements (ms) of something, for percentiles. */
-struct ring {
-    int64_t v[RING_SIZE];
-    int n;                /* measured in all */
-};
-
-struct cam_tex {
-    SDL_Texture *tex;
-    int w, h;
-    Uint32 fmt;           /* SDL_PIXELFORMAT_IYUV or _NV12 */
-    uint64_t gen;         /* held-frame generation uploaded */
-    SDL_Texture *label;
-    int label_size;
-};
-
-struct screen {
-    int w, h;
-    SDL_Window *win;      /* NULL when headless */
-    SDL_Surface *canvas;  /* headless target */
-    SDL_Texture *target;  /* windowed: composition at configured size */
-    SDL_Renderer *r;
-    struct cam_tex *tex;  /* per camera */
-    /* what the canvas holds, for redrawing only the tiles that changed */
-    uint64_t drawn_scene;    /* scene_seq drawn in full */
-    int was_overlaid;        /* the last composition had overlays */
-    uint64_t drawn_gen[64];  /* per tile: held-frame generation drawn */
-    atomic_uint_fast64_t frames, ns; /* compositions and their cost */
-    /* page switch: from the change to the first composition in which
-     * every tile of a live camera shows a fresh picture */
-    int64_t composed_us;             /* wall time the last composition
-                                      * was finished */
-    int64_t switch_from_ms;          /* 0: none pending */
-    int64_t switch_seen_ns;          /* when the scene arrived */
-    struct ring switch_ms;           /* under render.stats_lock */
-};
-
-struct held {
-    AVFrame *frame;       /* newest frame taken from the mailbox */
-    uint64_t mb_gen[2];   /* generation seen: main, substream mailbox */
-    uint64_t gen;         /* bumps when frame changes */
-    int64_t taken_ns;     /* when frame was taken from its mailbox */
-    /* glass to glass: capture stamp to first composition, per picture;
-     * the ring is guarded by render.stats_lock */
-    uint64_t lat_gen;     /* gen whose latency was recorded */
-    struct ring lat_ms;
-    atomic_uint_fast64_t shown; /* frames taken for display */
-};
-
-struct snap_req {
-    int screen;
-    uint64_t id;
-};
-
-struct render {
-    struct render_params p;
-    struct vlog *log;
-    Uint32 wake_event;
-    atomic_bool wake_pending;
-    /* headless wakeups (see above); wait_lock is a leaf */
-    pthread_mutex_t wait_lock;
-    pthread_cond_t wait_cond;
-    atomic_bool quit;
-    atomic_uint_fast64_t composed;
-
-    struct screen *screens;
-    int n_screens;
-    struct held *held;
-    uint64_t scene_seq;   /* bumps with every new scene */
-    pthread_mutex_t stats_lock; /* leaf: the latency and switch rings */
-    int n_cams;
-    struct scene *scene;  /* drawn scene, main thread only */
-    TTF_Font *fonts[FONT_MAX + 1];
-    bool help;            /* H: the key help overlay */
-
-    pthread_mutex_t lock;
-    /* protected by lock */
-    struct scene *next_scene;
-    struct snap_req reqs[MAX_SNAP_REQ];
-    int n_reqs;
-};
 
 static void screen_finish(struct render *r, struct screen *s)
 {
@@ -341,14 +251,6 @@ void render_request_snapshot(struct render *r, int screen, uint64_t id)
     render_wake(r);
 }
 
-/* Where a tile's picture goes: the tile less its border. */
-static struct layout_rect tile_inner(struct layout_rect tile)
-{
-    return (struct layout_rect){ tile.x + TILE_INSET, tile.y + TILE_INSET,
-                                 tile.w - 2 * TILE_INSET,
-                                 tile.h - 2 * TILE_INSET };
-}
-
 static int software(struct render *r)
 {
     for (int i = 0; i < r->n_screens; i++) {
@@ -393,243 +295,6 @@ uint64_t render_frames_composed(struct render *r)
 
 /* ---- drawing ---- */
 
-static TTF_Font *font(struct render *r, int size)
-{
-    size = size < FONT_MIN ? FONT_MIN : size > FONT_MAX ? FONT_MAX : size;
-    if (!r->fonts[size] && r->p.font_path) {
-        r->fonts[size] = TTF_OpenFont(r->p.font_path, size);
-        if (!r->fonts[size]) {
-            VLOG_WARN(r->log, "font %s: %s", r->p.font_path, TTF_GetError());
-            r->p.font_path = NULL; /* do not retry every frame */
-        }
-    }
-    return r->fonts[size];
-}
-
-static SDL_Texture *text_texture(struct render *r, SDL_Renderer *sr,
-                                 int size, const char *text, SDL_Color fg)
-{
-    TTF_Font *f = font(r, size);
-    if (!f || !*text) {
-        return NULL;
-    }
-    SDL_Surface *surf = TTF_RenderUTF8_Blended(f, text, fg);
-    if (!surf) {
-        return NULL;
-    }
-    SDL_Texture *t = SDL_CreateTextureFromSurface(sr, surf);
-    SDL_FreeSurface(surf);
-    return t;
-}
-
-/* Fill a rectangle; blended only when the colour is translucent. SDL's
- * software renderer blends pixel by pixel even at full opacity, and the
- * opaque background of every tile drawn that way was the largest cost of
- * composing a wall (bench/RESULTS.md). */
-static void fill(SDL_Renderer *sr, const SDL_Rect *rect, SDL_Color c)
-{
-    SDL_SetRenderDrawBlendMode(sr, c.a == 255 ? SDL_BLENDMODE_NONE
-                                              : SDL_BLENDMODE_BLEND);
-    SDL_SetRenderDrawColor(sr, c.r, c.g, c.b, c.a);
-    SDL_RenderFillRect(sr, rect);
-}
-
-/* Draw t with a translucent box behind it; anchor: 0 bottom-left of rect,
- * 1 centred at (cx, cy). */
-static void draw_boxed(SDL_Renderer *sr, SDL_Texture *t, int x, int y,
-                       int centred, SDL_Color box)
-{
-    int tw, th;
-    if (!t || SDL_QueryTexture(t, NULL, NULL, &tw, &th) != 0) {
-        return;
-    }
-    SDL_Rect dst = { centred ? x - tw / 2 : x, centred ? y - th / 2 : y - th,
-                     tw, th };
-    SDL_Rect bg = { dst.x - 4, dst.y - 2, tw + 8, th + 4 };
-    fill(sr, &bg, box);
-    SDL_RenderCopy(sr, t, NULL, &dst);
-}
-
-static void upload(struct render *r, struct screen *s, int cam)
-{
-    struct held *h = &r->held[cam];
-    struct cam_tex *ct = &s->tex[cam];
-    AVFrame *f = h->frame;
-    if (!f || ct->gen == h->gen) {
-        return;
-    }
-    /* NV12 (what GPUs decode to) goes up as it is; the rest is 4:2:0
-     * planar */
-    Uint32 fmt = f->format == AV_PIX_FMT_NV12 ? SDL_PIXELFORMAT_NV12
-                                              : SDL_PIXELFORMAT_IYUV;
-    if (!ct->tex || ct->w != f->width || ct->h != f->height ||
-        ct->fmt != fmt) {
-        if (ct->tex) {
-            SDL_DestroyTexture(ct->tex);
-        }
-        ct->tex = SDL_CreateTexture(s->r, fmt, SDL_TEXTUREACCESS_STREAMING,
-                                    f->width, f->height);
-        ct->w = f->width;
-        ct->h = f->height;
-        ct->fmt = fmt;
-        if (!ct->tex) {
-            VLOG_WARN(r->log, "texture %dx%d: %s", f->width, f->height,
-                      SDL_GetError());
-            return;
-        }
-        SDL_SetTextureScaleMode(ct->tex, SDL_ScaleModeLinear);
-    }
-    /* The single allowed copy: frame planes into the texture. */
-    int ret = fmt == SDL_PIXELFORMAT_NV12
-                  ? SDL_UpdateNVTexture(ct->tex, NULL, f->data[0],
-                                        f->linesize[0], f->data[1],
-                                        f->linesize[1])
-                  : SDL_UpdateYUVTexture(ct->tex, NULL, f->data[0],
-                                         f->linesize[0], f->data[1],
-                                         f->linesize[1], f->data[2],
-                                         f->linesize[2]);
-    if (ret == 0) {
-        ct->gen = h->gen;
-    }
-}
-
-static void draw_tile(struct render *r, struct screen *s, int cam,
-                      struct layout_rect rc, int64_t now)
-{
-    const struct config *cfg = r->scene->cfg;
-    SDL_Renderer *sr = s->r;
-    struct layout_rect in = tile_inner(rc);
-    SDL_Rect inner = { in.x, in.y, in.w, in.h };
-    fill(sr, &inner, (SDL_Color){ 14, 14, 16, 255 });
-    if (cam < 0 || cam >= r->n_cams) {
-        return; /* a blank tile stays plainly blank */
-    }
-    const struct scene_cam *sc = &r->scene->cams[cam];
-    struct cam_tex *ct = &s->tex[cam];
-    upload(r, s, cam);
-    if (ct->tex && ct->gen) {
-        struct layout_rect d, src;
-        layout_fit_rect(cfg->fit, ct->w, ct->h,
-                        (struct layout_rect){ inner.x, inner.y, inner.w,
-                                              inner.h },
-                        &d, &src);
-        SDL_Rect dr = { d.x, d.y, d.w, d.h }, srr = { src.x, src.y, src.w,
-                                                      src.h };
-        Uint8 m = sc->state == SCENE_CAM_LIVE ? 255 : 70;
-        SDL_SetTextureColorMod(ct->tex, m, m, m);
-        SDL_RenderCopy(sr, ct->tex, &srr, &dr);
-    }
-    int fsize = inner.h / 16;
-    if (sc->state != SCENE_CAM_LIVE) {
-        static const char *const what[] = { "connecting", "live", "stalled",
-                                            "down" };
-        char line[64];
-        int64_t secs = (now - sc->since_ns) / VT_S;
-        snprintf(line, sizeof(line), "%s %s",
-                 sc->state == SCENE_CAM_CONNECTING ? "CONNECTING"
-                                                   : "NO SIGNAL",
-                 "");
-        SDL_Texture *t1 = text_texture(r, sr, fsize * 2, line,
-                                       (SDL_Color){ 255, 80, 60, 255 });
-        snprintf(line, sizeof(line), "%s for %lld s", what[sc->state],
-                 (long long)secs);
-        SDL_Texture *t2 = text_texture(r, sr, fsize + 2, line,
-                                       (SDL_Color){ 230, 230, 230, 255 });
-        int cx = inner.x + inner.w / 2, cy = inner.y + inner.h / 2;
-        draw_boxed(sr, t1, cx, cy - fsize, 1, (SDL_Color){ 0, 0, 0, 160 });
-        draw_boxed(sr, t2, cx, cy + fsize, 1, (SDL_Color){ 0, 0, 0, 160 });
-        if (t1) {
-            SDL_DestroyTexture(t1);
-        }
-        if (t2) {
-            SDL_DestroyTexture(t2);
-        }
-    }
-    if (cfg->labels) {
-        int lsize = fsize + 4;
-        if (!ct->label || ct->label_size != lsize) {
-            if (ct->label) {
-                SDL_DestroyTexture(ct->label);
-            }
-            ct->label = text_texture(r, sr, lsize, cfg->cameras[cam].name,
-                                     (SDL_Color){ 255, 255, 255, 255 });
-            ct->label_size = lsize;
-        }
-        draw_boxed(sr, ct->label, inner.x + 6, inner.y + inner.h - 4, 0,
-                   (SDL_Color){ 0, 0, 0, 150 });
-    }
-}
-
-/* Wall-wide overlays: the alert banner across the top (open alerts, also
- * for cameras not on this page) and the override status line at the
- * bottom right. */
-static void draw_overlays(struct render *r, int si)
-{
-    struct screen *s = &r->screens[si];
-    const struct scene *sc = r->scene;
-    const char *status_line = sc->screens[si].status_line;
-    int fsize = s->h / 40;
-    if (sc->n_open_alerts > 0) {
-        char text[512];
-        size_t n = (size_t)snprintf(text, sizeof(text), "ALERTS %d",
-                                    sc->n_open_alerts);
-        for (int i = 0; i < sc->n_banner && n < sizeof(text); i++) {
-            n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%s",
-                                  i ? "  |  " : ":  ", sc->banner[i]);
-        }
-        SDL_Texture *t = text_texture(r, s->r, fsize, text,
-                                      (SDL_Color){ 255, 255, 255, 255 });
-        int th = 0;
-        if (t) {
-            SDL_QueryTexture(t, NULL, NULL, NULL, &th);
-        }
-        SDL_Rect bar = { 0, 0, s->w, th + 8 };
-        fill(s->r, &bar, (SDL_Color){ 170, 20, 20, 200 });
-        if (t) {
-            int tw;
-            SDL_QueryTexture(t, NULL, NULL, &tw, NULL);
-            SDL_Rect dst = { 8, 4, tw, th };
-            SDL_RenderCopy(s->r, t, NULL, &dst);
-            SDL_DestroyTexture(t);
-        }
-    }
-    if (r->help) {
-        static const char *const lines[] = {
-            "Right / Left   next / previous page",
-            "Space          pause / resume the patrol",
-            "1-9            tile N full screen (again or Esc: back)",
-            "click          a tile full screen (click again: back)",
-            "F1-F12         switch to plan 1-12 (again: the schedule)",
-            "A              acknowledge the newest alert",
-            "H              this help          Q  quit",
-        };
-        int y = s->h / 4;
-        for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
-            SDL_Texture *t = text_texture(r, s->r, fsize + 4, lines[i],
-                                          (SDL_Color){ 255, 255, 255, 255 });
-            draw_boxed(s->r, t, s->w / 4, y, 0, (SDL_Color){ 0, 0, 0, 210 });
-            if (t) {
-                int th;
-                SDL_QueryTexture(t, NULL, NULL, NULL, &th);
-                y += th + 6;
-                SDL_DestroyTexture(t);
-            }
-        }
-    }
-    if (status_line[0]) {
-        SDL_Texture *t = text_texture(r, s->r, fsize, status_line,
-                                      (SDL_Color){ 255, 220, 60, 255 });
-        int tw, th;
-        if (t && SDL_QueryTexture(t, NULL, NULL, &tw, &th) == 0) {
-            draw_boxed(s->r, t, s->w - tw - 10, s->h - 6, 0,
-                       (SDL_Color){ 0, 0, 0, 190 });
-            SDL_DestroyTexture(t);
-        }
-    }
-}
-
-static int any_overlay(struct render *r);
-
 static void ring_add(struct render *r, struct ring *g, int64_t ms)
 {
     pthread_mutex_lock(&r->stats_lock);
@@ -653,7 +318,7 @@ static int ring_last(struct render *r, const struct ring *g, int64_t *out,
 
 /* A picture composed for the first time: how long since it was captured
  * (when it carries a capture stamp). */
-static void note_latency(struct render *r, int c)
+void render_note_latency(struct render *r, int c)
 {
     if (c < 0) {
         return;
@@ -676,87 +341,6 @@ int render_camera_latency(struct render *r, int cam, int64_t *ms, int max)
         return 0;
     }
     return ring_last(r, &r->held[cam].lat_ms, ms, max);
-}
-
-/* A new scene: free the textures of cameras no longer on this screen (a
- * software YUV texture is most of a hidden camera's memory); the next
- * picture makes a new one. */
-static void release_hidden(struct render *r, struct screen *s,
-                           const struct scene_screen *ss)
-{
-    for (int c = 0; c < r->n_cams; c++) {
-        struct cam_tex *ct = &s->tex[c];
-        if (!ct->tex) {
-            continue;
-        }
-        int shown = 0;
-        for (int t = 0; t < ss->n_tiles && !shown; t++) {
-            shown = ss->cams[t] == c;
-        }
-        if (!shown) {
-            SDL_DestroyTexture(ct->tex);
-            ct->tex = NULL;
-            ct->w = ct->h = 0;
-            ct->gen = 0;
-        }
-    }
-}
-
-/* Anything drawn over the tiles or changing by the clock: then the whole
- * screen is drawn again. */
-static int screen_overlaid(const struct render *r, int si)
-{
-    return r->scene->n_open_alerts > 0 ||
-           r->scene->screens[si].status_line[0] || r->help;
-}
-
-static void compose(struct render *r, int si, int64_t now)
-{
-    struct screen *s = &r->screens[si];
-    const struct scene_screen *ss = &r->scene->screens[si];
-    if (s->target) {
-        SDL_SetRenderTarget(s->r, s->target);
-    }
-    /* The canvas keeps what was drawn: with the same scene and nothing
-     * drawn over the tiles, only tiles with a new picture are drawn (each
-     * draw_tile paints its whole tile). */
-    int new_scene = s->drawn_scene != r->scene_seq;
-    int overlaid = screen_overlaid(r, si) || any_overlay(r);
-    /* an overlay that just went (the help) must be painted over too */
-    int full = new_scene || overlaid || s->was_overlaid;
-    s->was_overlaid = overlaid;
-    if (new_scene) {
-        release_hidden(r, s, ss);
-    }
-    if (full) {
-        SDL_SetRenderDrawColor(s->r, 0, 0, 0, 255);
-        SDL_RenderClear(s->r);
-    }
-    if (ss->layout >= 0) {
-        const struct layout *l = &r->scene->cfg->layouts[ss->layout];
-        for (int t = 0; t < ss->n_tiles && t < l->n_cells; t++) {
-            int c = ss->cams[t];
-            uint64_t gen = c >= 0 ? r->held[c].gen : 0;
-            if (!full && gen == s->drawn_gen[t]) {
-                continue;
-            }
-            struct layout_rect rc = layout_tile_rect(l, t, s->w, s->h);
-            draw_tile(r, s, c, rc, now);
-            s->drawn_gen[t] = gen;
-            note_latency(r, c);
-        }
-    }
-    if (full) {
-        draw_overlays(r, si);
-    }
-    s->drawn_scene = r->scene_seq;
-    if (s->target) {
-        SDL_SetRenderTarget(s->r, NULL);
-        SDL_SetRenderDrawColor(s->r, 0, 0, 0, 255);
-        SDL_RenderClear(s->r);
-        SDL_RenderCopy(s->r, s->target, NULL, NULL);
-        SDL_RenderPresent(s->r);
-    }
 }
 
 /* After a composition: if a page change is pending and every tile of a
@@ -834,6 +418,9 @@ static int refresh(struct render *r)
                 s->switch_seen_ns = vt_mono_ns();
             }
         }
+        if (next->cfg != r->scene->cfg) {
+            render_drop_labels(r); /* a reload: names may have changed */
+        }
         scene_unref(r->scene);
         r->scene = next;
         r->scene_seq++;
@@ -858,20 +445,6 @@ static int refresh(struct render *r)
         }
     }
     return dirty;
-}
-
-static int any_overlay(struct render *r)
-{
-    for (int si = 0; si < r->n_screens; si++) {
-        const struct scene_screen *ss = &r->scene->screens[si];
-        for (int t = 0; t < ss->n_tiles; t++) {
-            int c = ss->cams[t];
-            if (c >= 0 && r->scene->cams[c].state != SCENE_CAM_LIVE) {
-                return 1;
-            }
-        }
-    }
-    return 0;
 }
 
 static int screen_of_window(struct render *r, Uint32 id)
@@ -983,7 +556,7 @@ int render_run(struct render *r)
         }
         dirty |= refresh(r);
         now = vt_mono_ns();
-        if (any_overlay(r) && now - last_tick >= VT_S) {
+        if (render_any_overlay(r) && now - last_tick >= VT_S) {
             dirty = 1; /* the "for N s" counters move */
             last_tick = now;
         }
@@ -997,7 +570,7 @@ int render_run(struct render *r)
         if (dirty && (now - last_compose >= HEADLESS_FRAME_NS || n_reqs)) {
             for (int si = 0; si < r->n_screens; si++) {
                 int64_t t0 = vt_mono_ns();
-                compose(r, si, now);
+                render_compose(r, si, now);
                 r->screens[si].composed_us = vt_wall_us();
                 switch_check(r, si);
                 atomic_fetch_add(&r->screens[si].frames, 1);

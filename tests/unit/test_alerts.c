@@ -40,11 +40,23 @@ static int count(const char *event)
     return n;
 }
 
+/* The config's defaults (alerts.flap, alerts.systemic). */
+static void rules_default(struct alert_rules *r)
+{
+    *r = (struct alert_rules){
+        .flap_count = 3,
+        .flap_window_ms = 10 * 60 * 1000,
+        .flap_quiet_ms = 60 * 1000,
+        .systemic_min = 3,
+        .systemic_fraction = 0.5,
+    };
+}
+
 static struct alert_life *make(int64_t raise, int64_t clear, int flap,
                                int cams)
 {
     struct alert_rules r;
-    alert_rules_default(&r);
+    rules_default(&r);
     r.raise_after_ms = raise;
     r.clear_after_ms = clear;
     r.flap_count = flap;
@@ -167,7 +179,7 @@ static void flapping_folds_drops(void)
 static void systemic_guard(void)
 {
     struct alert_rules r;
-    alert_rules_default(&r);
+    rules_default(&r);
     r.flap_count = 0;
     n_events = 0;
     struct alert_life *l = alert_life_create(&r, 10, 1, record, NULL);

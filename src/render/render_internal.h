@@ -1,0 +1,128 @@
+/*
+ * The renderer's state, shared by render.c (lifecycle, wake-ups, scenes,
+ * snapshots, input, statistics, the run loop) and draw.c (composing a
+ * screen: textures, tiles, overlays). Private to src/render. Main thread,
+ * except where a field names its lock or is atomic.
+ */
+#ifndef VIGIL_RENDER_INTERNAL_H
+#define VIGIL_RENDER_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <SDL.h>
+#include <SDL_ttf.h>
+#include <libavutil/frame.h>
+
+#include "render/render.h"
+#include "util/time.h"
+
+#define MAX_SNAP_REQ 16
+#define RING_SIZE 128
+/* A picture taken this long before a page change is not "of" the new
+ * page (pre-roll starts 1 s before it). */
+#define SWITCH_FRESH_NS (1500 * VT_MS)
+#define FONT_MIN 8
+#define FONT_MAX 72
+#define HEADLESS_FRAME_NS (40 * VT_MS) /* 25 fps cap without vsync */
+#define TILE_INSET 1 /* a tile's border, pixels */
+
+/* The last RING_SIZE measurements (ms) of something, for percentiles. */
+struct ring {
+    int64_t v[RING_SIZE];
+    int n;                /* measured in all */
+};
+
+struct cam_tex {
+    SDL_Texture *tex;
+    int w, h;
+    Uint32 fmt;           /* SDL_PIXELFORMAT_IYUV or _NV12 */
+    uint64_t gen;         /* held-frame generation uploaded */
+    SDL_Texture *label;
+    int label_size;
+};
+
+struct screen {
+    int w, h;
+    SDL_Window *win;      /* NULL when headless */
+    SDL_Surface *canvas;  /* headless target */
+    SDL_Texture *target;  /* windowed: composition at configured size */
+    SDL_Renderer *r;
+    struct cam_tex *tex;  /* per camera */
+    /* what the canvas holds, for redrawing only the tiles that changed */
+    uint64_t drawn_scene;    /* scene_seq drawn in full */
+    int was_overlaid;        /* the last composition had overlays */
+    uint64_t drawn_gen[64];  /* per tile: held-frame generation drawn */
+    atomic_uint_fast64_t frames, ns; /* compositions and their cost */
+    /* page switch: from the change to the first composition in which
+     * every tile of a live camera shows a fresh picture */
+    int64_t composed_us;             /* wall time the last composition
+                                      * was finished */
+    int64_t switch_from_ms;          /* 0: none pending */
+    int64_t switch_seen_ns;          /* when the scene arrived */
+    struct ring switch_ms;           /* under render.stats_lock */
+};
+
+struct held {
+    AVFrame *frame;       /* newest frame taken from the mailbox */
+    uint64_t mb_gen[2];   /* generation seen: main, substream mailbox */
+    uint64_t gen;         /* bumps when frame changes */
+    int64_t taken_ns;     /* when frame was taken from its mailbox */
+    /* glass to glass: capture stamp to first composition, per picture;
+     * the ring is guarded by render.stats_lock */
+    uint64_t lat_gen;     /* gen whose latency was recorded */
+    struct ring lat_ms;
+    atomic_uint_fast64_t shown; /* frames taken for display */
+};
+
+struct snap_req {
+    int screen;
+    uint64_t id;
+};
+
+struct render {
+    struct render_params p;
+    struct vlog *log;
+    Uint32 wake_event;
+    atomic_bool wake_pending;
+    /* headless wakeups (see above); wait_lock is a leaf */
+    pthread_mutex_t wait_lock;
+    pthread_cond_t wait_cond;
+    atomic_bool quit;
+    atomic_uint_fast64_t composed;
+
+    struct screen *screens;
+    int n_screens;
+    struct held *held;
+    uint64_t scene_seq;   /* bumps with every new scene */
+    pthread_mutex_t stats_lock; /* leaf: the latency and switch rings */
+    int n_cams;
+    struct scene *scene;  /* drawn scene, main thread only */
+    TTF_Font *fonts[FONT_MAX + 1];
+    bool help;            /* H: the key help overlay */
+
+    pthread_mutex_t lock;
+    /* protected by lock */
+    struct scene *next_scene;
+    struct snap_req reqs[MAX_SNAP_REQ];
+    int n_reqs;
+};
+
+/* ---- draw.c ---- */
+
+/* Compose screen si from the drawn scene (only the tiles whose picture
+ * changed, unless the scene, an overlay or the clock says otherwise). */
+void render_compose(struct render *r, int si, int64_t now);
+/* Anything drawn over the tiles of any screen (a camera not live). */
+int render_any_overlay(struct render *r);
+/* Forget every label texture (names may have changed). */
+void render_drop_labels(struct render *r);
+
+/* ---- render.c ---- */
+
+/* A picture composed for the first time: its glass-to-glass latency. */
+void render_note_latency(struct render *r, int c);
+
+#endif
