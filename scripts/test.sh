@@ -31,10 +31,12 @@ else
     meson configure build-asan -Dintegration_tests=true
 fi
 ninja -C build-asan
+# UBSan halts on the first report (a report is a failure, not a warning)
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 meson test -C build-asan --suite unit --suite headers --print-errorlogs
 # The wall itself under the sanitizers, against real servers (leaks are
 # not counted: FFmpeg, SDL and fontconfig keep caches until exit).
-ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
+ASAN_OPTIONS=detect_leaks=0 \
     meson test -C build-asan --suite sanitize --print-errorlogs \
     --num-processes 1 --logbase testlog-sanitize
 

@@ -333,7 +333,7 @@ struct alert_bus *alert_bus_create(struct config *cfg, uv_loop_t *loop,
         b->n_sinks++;
     }
     b->exec = sink_exec_create(loop, cfg->exec_argv, cfg->n_exec_argv,
-                               cfg->exec_timeout_ms);
+                               (int)cfg->exec_timeout_ms);
     b->sinks[b->n_sinks++] = b->exec;
     return b;
 }
@@ -344,7 +344,7 @@ void alert_bus_set_config(struct alert_bus *b, struct config *cfg)
     rules_of(cfg, &rules);
     alert_life_set_rules(b->life, &rules);
     sink_exec_set_command(b->exec, cfg->exec_argv, cfg->n_exec_argv,
-                          cfg->exec_timeout_ms);
+                          (int)cfg->exec_timeout_ms);
     config_unref(b->cfg);
     b->cfg = config_ref(cfg);
     tick(b); /* new debounce times */

@@ -128,7 +128,7 @@ struct config {
     char *webhook_url;
     char **exec_argv;
     int n_exec_argv;
-    int exec_timeout_ms;
+    int64_t exec_timeout_ms;     /* at most an hour */
     int flap_count;             /* 0: no flap suppression */
     int systemic_min;           /* 0: no systemic guard */
     double systemic_fraction;

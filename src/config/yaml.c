@@ -208,26 +208,6 @@ bool yp_enum(struct yp *p, struct fy_node *n, const char *what,
     return false;
 }
 
-void yp_check_keys(struct yp *p, struct fy_node *map,
-                   const char *const *allowed, const char *what)
-{
-    void *it = NULL;
-    struct fy_node_pair *pr;
-    while ((pr = fy_node_mapping_iterate(map, &it))) {
-        struct fy_node *k = fy_node_pair_key(pr);
-        const char *ks = k && fy_node_get_type(k) == FYNT_SCALAR
-                             ? fy_node_get_scalar0(k)
-                             : NULL;
-        bool ok = false;
-        for (int i = 0; ks && allowed[i]; i++) {
-            ok |= !strcmp(ks, allowed[i]);
-        }
-        if (!ok) {
-            yp_error(p, k, "%s: unknown key '%s'", what, ks ? ks : "?");
-        }
-    }
-}
-
 struct fy_node *yp_get(struct fy_node *map, const char *key)
 {
     return fy_node_mapping_lookup_by_string(map, key, FY_NT);

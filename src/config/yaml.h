@@ -41,9 +41,6 @@ bool yp_size(struct yp *p, struct fy_node *n, const char *what, int *w,
 bool yp_enum(struct yp *p, struct fy_node *n, const char *what,
              const char *const *names, int *out);
 
-/* Report every key of map not in the NULL-terminated list. */
-void yp_check_keys(struct yp *p, struct fy_node *map,
-                   const char *const *allowed, const char *what);
 /* Value for key, or NULL. */
 struct fy_node *yp_get(struct fy_node *map, const char *key);
 

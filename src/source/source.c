@@ -591,6 +591,49 @@ static int apply_mode(struct source *s, struct session *ss, uint64_t mode)
     return 0;
 }
 
+/* Decode the packet read (or, becoming visible, the whole GOP cache) in
+ * one of the pool's slots, set up as the loop wants it. */
+static int decode_in_slot(struct source *s, struct session *ss, uint64_t mode,
+                          int size, char *why, size_t why_size)
+{
+    int64_t waited = decode_slot_take(s->p.slots);
+    int64_t t0 = vt_mono_ns();
+    if (waited && !(atomic_load(&s->want) & MODE_ON)) {
+        /* hidden while it waited for a slot: nobody will see it (the
+         * GOP cache has the packet, should it be shown again) */
+        decode_slot_give(s->p.slots);
+        av_packet_unref(ss->pkt);
+        release_decoder(s, ss);
+        packet_seen(s, ss, size, 0, waited, ss->gop_valid, false);
+        return 0;
+    }
+    int ret = apply_mode(s, ss, mode);
+    if (ret < 0) {
+        decode_slot_give(s->p.slots);
+        av_packet_unref(ss->pkt);
+        describe(s, ret, "decoder", why, why_size);
+        return ret;
+    }
+    if (!ss->decoding) {
+        /* becoming visible: decode the cache (it holds this packet too)
+         * flat out; only the newest picture is shown */
+        av_packet_unref(ss->pkt);
+        ss->decoding = true;
+        ret = catch_up(s, ss);
+    } else {
+        ret = decode_one(s, ss, ss->pkt);
+        av_packet_unref(ss->pkt);
+    }
+    int64_t took = vt_mono_ns() - t0;
+    decode_slot_give(s->p.slots);
+    if (ret < 0) {
+        describe(s, ret, "decode", why, why_size);
+        return ret;
+    }
+    packet_seen(s, ss, size, took, waited, false, false);
+    return 0;
+}
+
 /* Read and decode until an error or stop. */
 static int stream_loop(struct source *s, struct session *ss, char *why,
                        size_t why_size, int *err)
@@ -645,32 +688,9 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
             packet_seen(s, ss, size, 0, 0, false, false);
             continue; /* wait for a keyframe */
         }
-        /* decoding happens in one of the pool's slots */
-        int64_t waited = decode_slot_take(s->p.slots);
-        int64_t t0 = vt_mono_ns();
-        if ((ret = apply_mode(s, ss, mode)) < 0) {
-            decode_slot_give(s->p.slots);
-            av_packet_unref(ss->pkt);
-            describe(s, ret, "decoder", why, why_size);
+        if ((ret = decode_in_slot(s, ss, mode, size, why, why_size)) < 0) {
             return *err = ret;
         }
-        if (!ss->decoding) {
-            /* becoming visible: decode the cache (it holds this packet
-             * too) flat out; only the newest picture is shown */
-            av_packet_unref(ss->pkt);
-            ss->decoding = true;
-            ret = catch_up(s, ss);
-        } else {
-            ret = decode_one(s, ss, ss->pkt);
-            av_packet_unref(ss->pkt);
-        }
-        int64_t took = vt_mono_ns() - t0;
-        decode_slot_give(s->p.slots);
-        if (ret < 0) {
-            describe(s, ret, "decode", why, why_size);
-            return *err = ret;
-        }
-        packet_seen(s, ss, size, took, waited, false, false);
     }
     return 0;
 }
