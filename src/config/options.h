@@ -50,6 +50,27 @@ enum opt_type {
 #define OPT_REQUIRED 2u /* "<table>: '<key>' is required" when absent */
 #define OPT_PER_KEY 4u  /* a list whose items' keys say (reference) */
 
+/* A table entry's type and offset, with the field's C type checked at
+ * compile time against what the type stores (a duration in an int would
+ * be a misaligned, truncated store): { "key", OPT_FIELD(T, f, DURATION),
+ * ... }. */
+#define OPT_CHECKED(T, f, ok)                                                \
+    (offsetof(T, f) +                                                        \
+     0 * sizeof(struct {                                                     \
+         _Static_assert(ok, #f ": not the C type its option stores");        \
+         int x_;                                                             \
+     }))
+#define OPT_IS(T, f, type) _Generic(((T *)0)->f, type: 1, default: 0)
+#define OPT_CHECK_DURATION(T, f) OPT_CHECKED(T, f, OPT_IS(T, f, int64_t))
+#define OPT_CHECK_INT(T, f) OPT_CHECKED(T, f, OPT_IS(T, f, int))
+#define OPT_CHECK_BOOL(T, f) OPT_CHECKED(T, f, OPT_IS(T, f, bool))
+#define OPT_CHECK_FRACTION(T, f) OPT_CHECKED(T, f, OPT_IS(T, f, double))
+#define OPT_CHECK_STR(T, f) OPT_CHECKED(T, f, OPT_IS(T, f, char *))
+#define OPT_CHECK_PATH(T, f) OPT_CHECK_STR(T, f)
+#define OPT_CHECK_ENUM(T, f)                                                 \
+    OPT_CHECKED(T, f, sizeof(((T *)0)->f) == sizeof(int))
+#define OPT_FIELD(T, f, kind) OPT_##kind, OPT_CHECK_##kind(T, f)
+
 struct opt_table;
 struct opt;
 

@@ -125,11 +125,11 @@ static const struct opt tile_opts[] = {
       .type_doc = "list of camera ids", .def_doc = "required",
       .help = "A carousel: the tile steps through these cameras.",
       .example = "[river-1, river-2]" },
-    { "dwell", OPT_DURATION, TOFF(dwell_ms), .min = 100,
+    { "dwell", OPT_FIELD(struct cfg_tile, dwell_ms, DURATION), .min = 100,
       .def_doc = "the page's dwell",
       .help = "How long each camera of the carousel shows.",
       .example = "5s" },
-    { "skip_down", OPT_BOOL, TOFF(skip_down), .def = "false",
+    { "skip_down", OPT_FIELD(struct cfg_tile, skip_down, BOOL), .def = "false",
       .help = "The carousel skips cameras that are down.",
       .example = "true" },
     { NULL },
@@ -295,7 +295,7 @@ static const struct opt entry_opts[] = {
       .type_doc = "layout name", .flags = OPT_REQUIRED,
       .help = "The page's layout: a shipped one or one of `layouts`.",
       .example = "3x3" },
-    { "dwell", OPT_DURATION, EOFF(dwell_ms), .min = 100,
+    { "dwell", OPT_FIELD(struct cfg_entry, dwell_ms, DURATION), .min = 100,
       .def_doc = "the plan's dwell",
       .help = "How long each page of this entry shows.",
       .example = "30s" },
@@ -374,7 +374,7 @@ static void check_plan(struct cfg_ctx *cx, struct fy_node *pn, void *base)
 
 #define POFF(field) offsetof(struct cfg_plan, field)
 static const struct opt plan_opts[] = {
-    { "dwell", OPT_DURATION, POFF(dwell_ms), .min = 100, .def = "10s",
+    { "dwell", OPT_FIELD(struct cfg_plan, dwell_ms, DURATION), .min = 100, .def = "10s",
       .help = "How long each page shows, unless its entry says otherwise.",
       .example = "15s" },
     { "screens", OPT_CUSTOM, .parse = parse_plan_screens,

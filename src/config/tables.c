@@ -40,7 +40,7 @@ static void check_screen(struct cfg_ctx *cx, struct fy_node *map, void *base)
 
 #define SOFF(field) offsetof(struct cfg_screen, field)
 static const struct opt screen_opts[] = {
-    { "id", OPT_STR, SOFF(id), .flags = OPT_RESTART | OPT_REQUIRED,
+    { "id", OPT_FIELD(struct cfg_screen, id, STR), .flags = OPT_RESTART | OPT_REQUIRED,
       .help = "The screen's name, used by plans, commands and snapshots.",
       .example = "main" },
     { "size", OPT_SIZE, SOFF(width), SOFF(height), .def = "1920x1080",
@@ -48,11 +48,11 @@ static const struct opt screen_opts[] = {
       .help = "The composition's size in pixels (the window's, or the "
               "headless canvas's).",
       .example = "3840x2160" },
-    { "display", OPT_INT, SOFF(display), .min = 0, .max = 64, .def = "0",
+    { "display", OPT_FIELD(struct cfg_screen, display, INT), .min = 0, .max = 64, .def = "0",
       .flags = OPT_RESTART,
       .help = "SDL display index the window opens on (ignored headless).",
       .example = "1" },
-    { "fullscreen", OPT_BOOL, SOFF(fullscreen), .def = "false",
+    { "fullscreen", OPT_FIELD(struct cfg_screen, fullscreen, BOOL), .def = "false",
       .flags = OPT_RESTART,
       .help = "Open the window full screen on its display.",
       .example = "true" },
@@ -196,7 +196,7 @@ static void diff_timezone(const struct opt *o, const char *path,
 }
 
 static const struct opt wall_opts[] = {
-    { "name", OPT_STR, OFF(wall_name), .def = "vigil", .flags = OPT_RESTART,
+    { "name", OPT_FIELD(struct config, wall_name, STR), .def = "vigil", .flags = OPT_RESTART,
       .help = "The wall's name: in every journal line and alert, in MQTT "
               "topics and in metrics.",
       .example = "tinglin-ops" },
@@ -206,11 +206,11 @@ static const struct opt wall_opts[] = {
       .help = "The zone schedules are evaluated in and times are shown in "
               "(status, journal, the wall's status line).",
       .example = "Asia/Shanghai" },
-    { "fit", OPT_ENUM, OFF(fit), .names = fit_names, .def = "letterbox",
+    { "fit", OPT_FIELD(struct config, fit, ENUM), .names = fit_names, .def = "letterbox",
       .help = "How a picture fills its tile: whole with bars, cropped to "
               "fill, or stretched.",
       .example = "fill" },
-    { "labels", OPT_BOOL, OFF(labels), .def = "true",
+    { "labels", OPT_FIELD(struct config, labels, BOOL), .def = "true",
       .help = "The camera's name in the corner of each tile.",
       .example = "false" },
     { "screens", OPT_CUSTOM, .parse = parse_screens, .diff = diff_screens,
@@ -235,7 +235,7 @@ static const struct opt control_opts[] = {
       .help = "Address of the HTTP API, the web console and /metrics. Any "
               "address that is not loopback needs `token_file`.",
       .example = "0.0.0.0:8080" },
-    { "token_file", OPT_PATH, OFF(token_file), .flags = OPT_RESTART,
+    { "token_file", OPT_FIELD(struct config, token_file, PATH), .flags = OPT_RESTART,
       .help = "File whose first line is the API token (at least 16 "
               "characters); relative to the config's folder.",
       .example = "/etc/vigil/token" },
@@ -251,10 +251,10 @@ static const struct opt_table control_table = {
 /* ---- alerts ---- */
 
 static const struct opt mqtt_opts[] = {
-    { "url", OPT_STR, OFF(mqtt_url), .flags = OPT_RESTART,
+    { "url", OPT_FIELD(struct config, mqtt_url, STR), .flags = OPT_RESTART,
       .help = "The broker: mqtt://HOST[:PORT].",
       .example = "mqtt://127.0.0.1:1883" },
-    { "topic", OPT_STR, OFF(mqtt_topic), .flags = OPT_RESTART,
+    { "topic", OPT_FIELD(struct config, mqtt_topic, STR), .flags = OPT_RESTART,
       .help = "Topic prefix: events on TOPIC/alerts, retained camera "
               "status on TOPIC/camera/ID/status.",
       .example = "vigil/tinglin-ops" },
@@ -269,7 +269,7 @@ static const struct opt_table mqtt_table = {
 };
 
 static const struct opt webhook_opts[] = {
-    { "url", OPT_STR, OFF(webhook_url), .flags = OPT_RESTART,
+    { "url", OPT_FIELD(struct config, webhook_url, STR), .flags = OPT_RESTART,
       .help = "Each event's JSON is POSTed here, in order, retried with "
               "back-off.",
       .example = "http://127.0.0.1:9000/vigil-alert" },
@@ -282,13 +282,13 @@ static const struct opt_table webhook_table = {
 };
 
 static const struct opt flap_opts[] = {
-    { "count", OPT_INT, OFF(flap_count), .min = 0, .max = 1000, .def = "3",
+    { "count", OPT_FIELD(struct config, flap_count, INT), .min = 0, .max = 1000, .def = "3",
       .help = "This many outages of one camera within `window` fold into "
               "one `flapping` alert (0: never).",
       .example = "5" },
-    { "window", OPT_DURATION, OFF(flap_window_ms), .def = "10m",
+    { "window", OPT_FIELD(struct config, flap_window_ms, DURATION), .def = "10m",
       .help = "How far back outages are counted.", .example = "30m" },
-    { "quiet", OPT_DURATION, OFF(flap_quiet_ms), .def = "1m",
+    { "quiet", OPT_FIELD(struct config, flap_quiet_ms, DURATION), .def = "1m",
       .help = "A flapping alert clears after this long without an outage.",
       .example = "5m" },
     { NULL },
@@ -301,10 +301,10 @@ static const struct opt_table flap_table = {
 };
 
 static const struct opt systemic_opts[] = {
-    { "min", OPT_INT, OFF(systemic_min), .min = 0, .max = 100000, .def = "3",
+    { "min", OPT_FIELD(struct config, systemic_min, INT), .min = 0, .max = 100000, .def = "3",
       .help = "At least this many cameras failing at once... (0: never)",
       .example = "5" },
-    { "fraction", OPT_FRACTION, OFF(systemic_fraction), .def = "0.5",
+    { "fraction", OPT_FIELD(struct config, systemic_fraction, FRACTION), .def = "0.5",
       .help = "...and at least this share of all cameras: one wall-wide "
               "`systemic` alert instead of one per camera.",
       .example = "0.3" },
@@ -328,20 +328,20 @@ static void check_alerts(struct cfg_ctx *cx, struct fy_node *map, void *base)
 }
 
 static const struct opt alerts_opts[] = {
-    { "journal", OPT_PATH, OFF(journal), .def = "alerts.jsonl",
+    { "journal", OPT_FIELD(struct config, journal, PATH), .def = "alerts.jsonl",
       .def_doc = "`alerts.jsonl` beside the config", .flags = OPT_RESTART,
       .help = "The alert journal: one JSON line per event, synced before "
               "any sink hears of it; read back at start.",
       .example = "/var/lib/vigil/alerts.jsonl" },
-    { "stall_after", OPT_DURATION, OFF(stall_after_ms), .min = 100,
+    { "stall_after", OPT_FIELD(struct config, stall_after_ms, DURATION), .min = 100,
       .def_doc = "10 frame intervals, at least 500ms (1s while the rate is "
                  "unknown)",
       .help = "No decoded picture for this long: the camera is stalled.",
       .example = "1s" },
-    { "raise_after", OPT_DURATION, OFF(raise_after_ms), .def = "0s",
+    { "raise_after", OPT_FIELD(struct config, raise_after_ms, DURATION), .def = "0s",
       .help = "A condition must hold this long before it is raised.",
       .example = "2s" },
-    { "clear_after", OPT_DURATION, OFF(clear_after_ms), .def = "0s",
+    { "clear_after", OPT_FIELD(struct config, clear_after_ms, DURATION), .def = "0s",
       .help = "A condition must be gone this long before its alert clears.",
       .example = "5s" },
     { "mqtt", OPT_SECTION, .sub = &mqtt_table, .flags = OPT_RESTART,
@@ -353,7 +353,7 @@ static const struct opt alerts_opts[] = {
               "`{camera}`, `{name}`, `{state}`, `{alert}` and `{condition}` "
               "in an argument are replaced.",
       .example = "[/usr/local/bin/page, --camera, '{camera}']" },
-    { "exec_timeout", OPT_DURATION, OFF(exec_timeout_ms), .min = 0,
+    { "exec_timeout", OPT_FIELD(struct config, exec_timeout_ms, DURATION), .min = 0,
       .max = 3600000, .def = "10s",
       .help = "A run of `exec` still going after this long is killed.",
       .example = "30s" },
@@ -373,16 +373,16 @@ static const struct opt_table alerts_table = {
 /* ---- defaults ---- */
 
 static const struct opt defaults_opts[] = {
-    { "transport", OPT_ENUM, OFF(default_transport),
+    { "transport", OPT_FIELD(struct config, default_transport, ENUM),
       .names = transport_names, .def = "tcp", .flags = OPT_RESTART,
       .help = "RTSP over TCP, UDP, or TCP falling back to UDP on 461.",
       .example = "auto" },
-    { "hwaccel", OPT_ENUM, OFF(default_hwaccel), .names = hwaccel_names,
+    { "hwaccel", OPT_FIELD(struct config, default_hwaccel, ENUM), .names = hwaccel_names,
       .def = "auto",
       .help = "Hardware decoding: `auto` tries CUDA then VAAPI; without a "
               "device, software.",
       .example = "none" },
-    { "connect_timeout", OPT_DURATION, OFF(default_connect_timeout_ms),
+    { "connect_timeout", OPT_FIELD(struct config, default_connect_timeout_ms, DURATION),
       .min = 500, .max = 120000, .def = "10s",
       .help = "From the socket to the first packet; a camera that takes "
               "longer is down and retried.",
@@ -398,16 +398,16 @@ static const struct opt_table defaults_table = {
 /* ---- performance ---- */
 
 static const struct opt performance_opts[] = {
-    { "preroll", OPT_DURATION, OFF(preroll_ms), .def = "1s",
+    { "preroll", OPT_FIELD(struct config, preroll_ms, DURATION), .def = "1s",
       .help = "The next page's cameras decode this long before it shows "
               "(0s: never).",
       .example = "2s" },
-    { "load_budget", OPT_FRACTION, OFF(load_budget), .def = "0.85",
+    { "load_budget", OPT_FIELD(struct config, load_budget, FRACTION), .def = "0.85",
       .help = "Share of the machine (cores decoding, the render thread, "
               "the process) above which load is shed: pre-roll first, then "
               "small tiles to keyframes only.",
       .example = "0.7" },
-    { "skip_loop_filter", OPT_BOOL, OFF(skip_loop_filter), .def = "false",
+    { "skip_loop_filter", OPT_FIELD(struct config, skip_loop_filter, BOOL), .def = "false",
       .help = "Tiles up to half a screen high skip H.264/HEVC deblocking "
               "(about a fifth of the decode cost).",
       .example = "true" },
@@ -466,28 +466,28 @@ static void check_camera(struct cfg_ctx *cx, struct fy_node *map, void *base)
 
 #define COFF(field) offsetof(struct cfg_camera, field)
 static const struct opt camera_opts[] = {
-    { "id", OPT_STR, COFF(id), .flags = OPT_RESTART,
+    { "id", OPT_FIELD(struct cfg_camera, id, STR), .flags = OPT_RESTART,
       .def_doc = "required",
       .help = "Letters, digits, `-`, `_`, `.`; names the camera in plans, "
               "alerts, the API and metrics.",
       .example = "gate-n" },
-    { "name", OPT_STR, COFF(name), .def_doc = "the id",
+    { "name", OPT_FIELD(struct cfg_camera, name, STR), .def_doc = "the id",
       .help = "What the tile's label and the alerts say.",
       .example = "North gate" },
-    { "url", OPT_STR, COFF(url), .flags = OPT_RESTART, .def_doc = "required",
+    { "url", OPT_FIELD(struct cfg_camera, url, STR), .flags = OPT_RESTART, .def_doc = "required",
       .help = "The main stream: anything FFmpeg opens (rtsp://, rtsps://, "
               "http://, a file, `lavfi:`). Credentials in it are never "
               "shown.",
       .example = "rtsp://user:pass@10.20.1.11/Streaming/Channels/101" },
-    { "sub", OPT_STR, COFF(sub), .flags = OPT_RESTART,
+    { "sub", OPT_FIELD(struct cfg_camera, sub, STR), .flags = OPT_RESTART,
       .help = "A substream, decoded while the camera's tile is no taller "
               "than it.",
       .example = "rtsp://user:pass@10.20.1.11/Streaming/Channels/102" },
-    { "transport", OPT_ENUM, COFF(transport), .names = transport_names,
+    { "transport", OPT_FIELD(struct cfg_camera, transport, ENUM), .names = transport_names,
       .def_doc = "`defaults.transport`", .flags = OPT_RESTART,
       .help = "RTSP over TCP, UDP, or TCP falling back to UDP.",
       .example = "udp" },
-    { "hwaccel", OPT_ENUM, COFF(hwaccel), .names = hwaccel_names,
+    { "hwaccel", OPT_FIELD(struct cfg_camera, hwaccel, ENUM), .names = hwaccel_names,
       .def_doc = "`defaults.hwaccel`",
       .help = "Hardware decoding for this camera; a change rebuilds its "
               "decoder.",
@@ -495,7 +495,7 @@ static const struct opt camera_opts[] = {
     { "groups", OPT_STRLIST, COFF(groups), COFF(n_groups),
       .help = "Groups it belongs to, for `cameras: group:NAME` in plans.",
       .example = "[gates, perimeter]" },
-    { "connect_timeout", OPT_DURATION, COFF(connect_timeout_ms), .min = 500,
+    { "connect_timeout", OPT_FIELD(struct cfg_camera, connect_timeout_ms, DURATION), .min = 500,
       .max = 120000, .def_doc = "`defaults.connect_timeout`",
       .help = "From the socket to the first packet, from its next connect "
               "on.",
