@@ -265,6 +265,37 @@ static void rebind(void)
     config_unref(c2);
 }
 
+/* The operator's plan removed by a reload: the override goes and the
+ * schedule's plan runs, journalled as a change from the removed one. */
+static void rebind_plan_removed(void)
+{
+    struct config *c = load(WALL PLANS);
+    struct patrol *p = patrol_create(c);
+    struct patrol_out out;
+    int64_t t = 1800000000000;
+    update(p, t + 1000, LOAD_SHED_NONE, &out);
+    patrol_set_plan(p, 1, t + 1000, INT64_MAX); /* solo */
+    update(p, t + 1000, LOAD_SHED_NONE, &out);
+    CHECK_INT(patrol_view(p, 0)->cams[0], 4);
+    struct config *c2 = load(WALL
+                             "plans:\n"
+                             "  day:\n"
+                             "    dwell: 10s\n"
+                             "    screens:\n"
+                             "      main: [{layout: 2x2, cameras: "
+                             "'group:g'}]\n");
+    CHECK_INT(patrol_rebind(p, c2), 1);
+    update(p, t + 2000, LOAD_SHED_NONE, &out);
+    CHECK(out.plan_changed);
+    CHECK_STR(out.plan_from_name, "solo");
+    CHECK_INT(out.plan_to, 0);
+    CHECK(patrol_overrides(p)->plan < 0);
+    CHECK_INT(patrol_view(p, 0)->cams[0], 0);
+    patrol_destroy(p);
+    config_unref(c);
+    config_unref(c2);
+}
+
 int main(void)
 {
     RUN(pages_and_preroll);
@@ -272,5 +303,6 @@ int main(void)
     RUN(commands);
     RUN(stream_choice);
     RUN(rebind);
+    RUN(rebind_plan_removed);
     return test_done();
 }
