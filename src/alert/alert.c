@@ -17,6 +17,7 @@
 #include "alert/lifecycle.h"
 #include "alert/sink.h"
 #include "config/config.h"
+#include "util/file.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/time.h"
@@ -322,12 +323,16 @@ struct alert_bus *alert_bus_create(struct config *cfg, uv_loop_t *loop,
     VLOG_INFO(b->log, "journal %s: %d open alert(s) restored, next id "
                       "A-%06u",
               cfg->journal, restored, alert_life_last_id(b->life) + 1);
+    char *password = cfg->mqtt_password_file
+                         ? file_first_line(cfg->mqtt_password_file)
+                         : NULL;
     if (cfg->mqtt_url && cfg->mqtt_topic &&
-        (b->sinks[b->n_sinks] = sink_mqtt_create(cfg->mqtt_url,
-                                                 cfg->mqtt_topic,
-                                                 cfg->wall_name))) {
+        (b->sinks[b->n_sinks] = sink_mqtt_create(
+             cfg->mqtt_url, cfg->mqtt_topic, cfg->wall_name,
+             cfg->mqtt_username, password))) {
         b->n_sinks++;
     }
+    free(password);
     if (cfg->webhook_url &&
         (b->sinks[b->n_sinks] = sink_webhook_create(cfg->webhook_url))) {
         b->n_sinks++;
@@ -500,4 +505,10 @@ int alert_bus_sink_pending(const struct alert_bus *b, int i)
 {
     struct alert_sink *s = nth(b, i);
     return s->pending(s);
+}
+
+unsigned long alert_bus_sink_dropped(const struct alert_bus *b, int i)
+{
+    struct alert_sink *s = nth(b, i);
+    return s->dropped ? s->dropped(s) : 0;
 }

@@ -90,5 +90,7 @@ void alert_bus_read(const struct alert_bus *b, int64_t since_ms, int limit,
 int alert_bus_sinks(const struct alert_bus *b);
 const char *alert_bus_sink_name(const struct alert_bus *b, int i);
 int alert_bus_sink_pending(const struct alert_bus *b, int i);
+/* Events the sink gave up on (a receiver that refused them). */
+unsigned long alert_bus_sink_dropped(const struct alert_bus *b, int i);
 
 #endif

@@ -27,18 +27,24 @@ struct alert_sink {
                           bool online);
     /* Events waiting for delivery (for status and metrics). */
     int (*pending)(struct alert_sink *s);
+    /* Events given up on (a receiver that refuses them); may be NULL. */
+    unsigned long (*dropped)(struct alert_sink *s);
     void (*destroy)(struct alert_sink *s);
 };
 
 /* MQTT (libmosquitto): events on <topic>/alerts at QoS 1, in order, held
  * while the broker is away; <topic>/camera/<id>/status retained
  * online|offline; <topic>/availability retained, "offline" as last will.
- * url: mqtt://host[:port]. */
+ * url: mqtt://host[:port]; username and password may be NULL. */
 struct alert_sink *sink_mqtt_create(const char *url, const char *topic,
-                                    const char *wall);
+                                    const char *wall, const char *username,
+                                    const char *password);
 
 /* HTTP POST of each event's JSON (libcurl), in order, retried with backoff
- * until the receiver answers 2xx. */
+ * while the receiver is away or failing (no answer, 5xx, 408, 429); an
+ * event it refuses (another 4xx) is tried WEBHOOK_REFUSALS times, then
+ * logged, counted and dropped, so the queue behind it moves. */
+#define WEBHOOK_REFUSALS 3
 struct alert_sink *sink_webhook_create(const char *url);
 
 /* Run argv (no shell) for each alert event with {camera} (id), {name},

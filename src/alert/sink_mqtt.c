@@ -219,7 +219,8 @@ static void lib_init(void)
 }
 
 struct alert_sink *sink_mqtt_create(const char *url, const char *topic,
-                                    const char *wall)
+                                    const char *wall, const char *username,
+                                    const char *password)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, lib_init);
@@ -256,6 +257,9 @@ struct alert_sink *sink_mqtt_create(const char *url, const char *topic,
         return NULL;
     }
     mosquitto_will_set(m->mosq, m->avail_topic, 7, "offline", 1, true);
+    if (username) {
+        mosquitto_username_pw_set(m->mosq, username, password);
+    }
     mosquitto_connect_callback_set(m->mosq, on_connect);
     mosquitto_disconnect_callback_set(m->mosq, on_disconnect);
     mosquitto_publish_callback_set(m->mosq, on_publish);

@@ -35,6 +35,7 @@ struct webhook_sink {
     /* protected by lock */
     struct msgq queue;
     bool stop;
+    unsigned long dropped;    /* events the receiver refused */
 };
 
 static size_t discard(char *p, size_t size, size_t n, void *ud)
@@ -42,7 +43,10 @@ static size_t discard(char *p, size_t size, size_t n, void *ud)
     return size * n;
 }
 
-static bool post(struct webhook_sink *w, CURL *curl, const char *payload)
+enum post_result { POST_OK, POST_RETRY, POST_REFUSED };
+
+static enum post_result post(struct webhook_sink *w, CURL *curl,
+                             const char *payload)
 {
     struct curl_slist *hdr =
         curl_slist_append(NULL, "Content-Type: application/json");
@@ -57,12 +61,19 @@ static bool post(struct webhook_sink *w, CURL *curl, const char *payload)
     long code = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
     curl_slist_free_all(hdr);
-    if (rc != CURLE_OK || code < 200 || code > 299) {
-        VLOG_DEBUG(w->log, "POST failed: %s",
-                   rc != CURLE_OK ? curl_easy_strerror(rc) : "HTTP error");
-        return false;
+    if (rc != CURLE_OK) {
+        VLOG_DEBUG(w->log, "POST failed: %s", curl_easy_strerror(rc));
+        return POST_RETRY;
     }
-    return true;
+    if (code >= 200 && code <= 299) {
+        return POST_OK;
+    }
+    VLOG_DEBUG(w->log, "POST answered %ld", code);
+    /* a receiver that is busy or failing may take it later; one that
+     * refuses this event (bad request, gone, unauthorized) will not */
+    return code >= 400 && code < 500 && code != 408 && code != 429
+               ? POST_REFUSED
+               : POST_RETRY;
 }
 
 static void *worker(void *arg)
@@ -71,7 +82,7 @@ static void *worker(void *arg)
     CURL *curl = curl_easy_init();
     struct backoff bo;
     backoff_init(&bo, VT_S, 60 * VT_S, (uint64_t)vt_mono_ns());
-    int failures = 0;
+    int failures = 0, refusals = 0;
     pthread_mutex_lock(&w->lock);
     while (!w->stop) {
         if (!msgq_head(&w->queue)) {
@@ -80,10 +91,19 @@ static void *worker(void *arg)
         }
         char *payload = xstrdup(msgq_head(&w->queue));
         pthread_mutex_unlock(&w->lock);
-        bool ok = curl && post(w, curl, payload);
+        enum post_result r = curl ? post(w, curl, payload) : POST_RETRY;
         free(payload);
         pthread_mutex_lock(&w->lock);
-        if (ok) {
+        refusals = r == POST_REFUSED ? refusals + 1 : 0;
+        if (refusals >= WEBHOOK_REFUSALS) {
+            VLOG_WARN(w->log, "the receiver refused an event %d times: "
+                              "dropped (%lu so far; the journal has it)",
+                      refusals, w->dropped + 1);
+            w->dropped++;
+            refusals = 0;
+            r = POST_OK; /* gone from the queue */
+        }
+        if (r == POST_OK) {
             msgq_pop(&w->queue);
             backoff_reset(&bo);
             if (failures) {
@@ -124,6 +144,15 @@ static void webhook_event(struct alert_sink *s, json_t *line,
     pthread_mutex_unlock(&w->lock);
 }
 
+static unsigned long webhook_dropped(struct alert_sink *s)
+{
+    struct webhook_sink *w = (struct webhook_sink *)s;
+    pthread_mutex_lock(&w->lock);
+    unsigned long n = w->dropped;
+    pthread_mutex_unlock(&w->lock);
+    return n;
+}
+
 static int webhook_pending(struct alert_sink *s)
 {
     struct webhook_sink *w = (struct webhook_sink *)s;
@@ -161,6 +190,7 @@ struct alert_sink *sink_webhook_create(const char *url)
     struct webhook_sink *w = xzalloc(sizeof(*w));
     w->base = (struct alert_sink){ .name = "webhook", .event = webhook_event,
                                    .pending = webhook_pending,
+                                   .dropped = webhook_dropped,
                                    .destroy = webhook_destroy };
     w->log = vlog_create(NULL, "alert/webhook");
     w->url = xstrdup(url);

@@ -125,6 +125,7 @@ struct config {
     int64_t raise_after_ms;
     int64_t clear_after_ms;
     char *mqtt_url, *mqtt_topic;
+    char *mqtt_username, *mqtt_password_file;
     char *webhook_url;
     char **exec_argv;
     int n_exec_argv;

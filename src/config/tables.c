@@ -15,6 +15,7 @@
 #include "config/options.h"
 #include "util/mem.h"
 #include "util/tz.h"
+#include "util/url.h"
 
 #define OFF(field) offsetof(struct config, field)
 
@@ -254,19 +255,96 @@ static const struct opt mqtt_opts[] = {
     { "url", OPT_FIELD(struct config, mqtt_url, STR), .flags = OPT_RESTART,
       .help = "The broker: mqtt://HOST[:PORT].",
       .example = "mqtt://127.0.0.1:1883" },
-    { "topic", OPT_FIELD(struct config, mqtt_topic, STR), .flags = OPT_RESTART,
+    { "topic", OPT_FIELD(struct config, mqtt_topic, STR),
+      .flags = OPT_RESTART,
       .help = "Topic prefix: events on TOPIC/alerts, retained camera "
               "status on TOPIC/camera/ID/status.",
       .example = "vigil/tinglin-ops" },
+    { "username", OPT_FIELD(struct config, mqtt_username, STR),
+      .flags = OPT_RESTART,
+      .help = "User name for the broker (credentials never go in the "
+              "URL).",
+      .example = "vigil" },
+    { "password_file", OPT_FIELD(struct config, mqtt_password_file, PATH),
+      .flags = OPT_RESTART,
+      .help = "File whose first line is the broker password; relative to "
+              "the config's folder.",
+      .example = "/etc/vigil/mqtt-password" },
     { NULL },
 };
+
+/* mqtt://HOST[:PORT] with nothing else: no credentials (they would be
+ * printed), no path. */
+static bool valid_broker(const char *url)
+{
+    struct url_parts u;
+    return url_split(url, &u) == 0 && u.scheme_len == 4 &&
+           !strncmp(url, "mqtt", 4) && !u.userinfo && u.host_len &&
+           (!*u.rest || !strcmp(u.rest, "/"));
+}
+
+static bool valid_topic(const char *t)
+{
+    return *t && !strpbrk(t, "#+") && t[0] != '/' && t[strlen(t) - 1] != '/';
+}
+
+static void check_mqtt(struct cfg_ctx *cx, struct fy_node *map, void *base)
+{
+    struct config *c = base;
+    struct fy_node *u = yp_get(map, "url"), *t = yp_get(map, "topic");
+    struct url_parts parts;
+    if (!u) {
+        ERR(cx, map, "alerts.mqtt: 'url' is required");
+    } else if (c->mqtt_url && url_split(c->mqtt_url, &parts) == 0 &&
+               parts.userinfo) {
+        ERR(cx, u, "alerts.mqtt.url: no credentials in the URL (they would "
+                   "be shown): use alerts.mqtt.username and password_file");
+    } else if (c->mqtt_url && !valid_broker(c->mqtt_url)) {
+        char shown[256];
+        url_redact(c->mqtt_url, shown, sizeof(shown));
+        ERR(cx, u, "alerts.mqtt.url: '%s' is not mqtt://HOST[:PORT]", shown);
+    }
+    if (!t) {
+        ERR(cx, map, "alerts.mqtt: 'topic' is required");
+    } else if (c->mqtt_topic && !valid_topic(c->mqtt_topic)) {
+        ERR(cx, t, "alerts.mqtt.topic: '%s' must be a topic without "
+                   "wildcards or a leading or trailing '/'",
+            c->mqtt_topic);
+    }
+    struct fy_node *pw = yp_get(map, "password_file");
+    if (pw && !yp_get(map, "username")) {
+        ERR(cx, pw, "alerts.mqtt.password_file: needs a 'username'");
+    } else if (pw && c->mqtt_password_file &&
+               access(c->mqtt_password_file, R_OK) != 0) {
+        ERR(cx, pw, "alerts.mqtt.password_file: cannot read '%s': %s",
+            c->mqtt_password_file, strerror(errno));
+    }
+}
 
 static const struct opt_table mqtt_table = {
     "alerts.mqtt", "alerts.mqtt.", "alerts.mqtt",
     "Alert events to an MQTT broker, at QoS 1, in order, held while the "
     "broker is away.",
-    mqtt_opts, NULL,
+    mqtt_opts, check_mqtt,
 };
+
+static void check_webhook(struct cfg_ctx *cx, struct fy_node *map,
+                          void *base)
+{
+    struct config *c = base;
+    struct url_parts u;
+    struct fy_node *v = yp_get(map, "url");
+    if (!v) {
+        ERR(cx, map, "alerts.webhook: 'url' is required");
+    } else if (c->webhook_url &&
+               (url_split(c->webhook_url, &u) < 0 ||
+                url_kind(c->webhook_url) != URL_HTTP || !u.host_len)) {
+        char shown[256];
+        url_redact(c->webhook_url, shown, sizeof(shown));
+        ERR(cx, v, "alerts.webhook.url: '%s' is not an http(s):// URL",
+            shown);
+    }
+}
 
 static const struct opt webhook_opts[] = {
     { "url", OPT_FIELD(struct config, webhook_url, STR), .flags = OPT_RESTART,
@@ -278,7 +356,7 @@ static const struct opt webhook_opts[] = {
 
 static const struct opt_table webhook_table = {
     "alerts.webhook", "alerts.webhook.", "alerts.webhook",
-    "Alert events to an HTTP endpoint.", webhook_opts, NULL,
+    "Alert events to an HTTP endpoint.", webhook_opts, check_webhook,
 };
 
 static const struct opt flap_opts[] = {
@@ -374,9 +452,10 @@ static const struct opt_table alerts_table = {
 
 static const struct opt defaults_opts[] = {
     { "transport", OPT_FIELD(struct config, default_transport, ENUM),
-      .names = transport_names, .def = "tcp", .flags = OPT_RESTART,
-      .help = "RTSP over TCP, UDP, or TCP falling back to UDP on 461.",
-      .example = "auto" },
+      .names = transport_names, .def = "auto", .flags = OPT_RESTART,
+      .help = "RTSP over TCP, UDP, or (`auto`) TCP falling back to UDP "
+              "when the server answers 461, as UDP-only servers do.",
+      .example = "udp" },
     { "hwaccel", OPT_FIELD(struct config, default_hwaccel, ENUM), .names = hwaccel_names,
       .def = "auto",
       .help = "Hardware decoding: `auto` tries CUDA then VAAPI; without a "
@@ -437,6 +516,27 @@ static bool valid_id(const char *s)
     return true;
 }
 
+/* A camera URL: a scheme it may use (never pipe:, concat:, subfile: or
+ * one not known), and its credentials percent-encoded for FFmpeg. */
+static void check_url(struct cfg_ctx *cx, struct fy_node *v, const char *cam,
+                      const char *key, char **url)
+{
+    if (!*url) {
+        return;
+    }
+    if (url_kind(*url) == URL_FORBIDDEN) {
+        const char *colon = strchr(*url, ':');
+        ERR(cx, v, "camera '%s': %s: '%.*s' is not a camera source (rtsp, "
+                   "rtsps, http, https, rtmp, rtmps, srt, udp, rtp, file or "
+                   "lavfi)",
+            cam, key, colon ? (int)(colon - *url) : 0, *url);
+        return;
+    }
+    char *n = url_normalize(*url);
+    free(*url);
+    *url = n;
+}
+
 static void check_camera(struct cfg_ctx *cx, struct fy_node *map, void *base)
 {
     struct cfg_camera *cam = base;
@@ -461,6 +561,11 @@ static void check_camera(struct cfg_ctx *cx, struct fy_node *map, void *base)
         ERR(cx, map, "camera '%s': 'url' is required", cam->id);
     } else if (cam->url && !*cam->url) {
         ERR(cx, v, "camera '%s': url is empty", cam->id);
+    } else {
+        check_url(cx, v, cam->id, "url", &cam->url);
+    }
+    if ((v = yp_get(map, "sub"))) {
+        check_url(cx, v, cam->id, "sub", &cam->sub);
     }
 }
 
@@ -475,9 +580,11 @@ static const struct opt camera_opts[] = {
       .help = "What the tile's label and the alerts say.",
       .example = "North gate" },
     { "url", OPT_FIELD(struct cfg_camera, url, STR), .flags = OPT_RESTART, .def_doc = "required",
-      .help = "The main stream: anything FFmpeg opens (rtsp://, rtsps://, "
-              "http://, a file, `lavfi:`). Credentials in it are never "
-              "shown.",
+      .help = "The main stream: rtsp(s)://, http(s):// (HLS too), "
+              "rtmp(s)://, srt://, udp:// or rtp:// (MPEG-TS), a file or "
+              "`lavfi:GRAPH`. A user and password in it may hold any "
+              "character, typed as it is or percent-encoded; they are never "
+              "shown. Each camera may use only its scheme's protocols.",
       .example = "rtsp://user:pass@10.20.1.11/Streaming/Channels/101" },
     { "sub", OPT_FIELD(struct cfg_camera, sub, STR), .flags = OPT_RESTART,
       .help = "A substream, decoded while the camera's tile is no taller "

@@ -249,8 +249,9 @@ static json_t *status_json(const struct ctl_status *st)
     json_t *sinks = json_object();
     for (int i = 0; i < st->n_sinks; i++) {
         json_object_set_new(sinks, st->sinks[i].name,
-                            json_pack("{s:i}", "pending",
-                                      st->sinks[i].pending));
+                            json_pack("{s:i, s:I}", "pending",
+                                      st->sinks[i].pending, "dropped",
+                                      (json_int_t)st->sinks[i].dropped));
     }
     json_t *doc = json_pack(
         "{s:s, s:o, s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:I}", "wall",

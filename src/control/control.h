@@ -170,6 +170,7 @@ struct ctl_status {
     struct {
         const char *name;
         int pending;
+        unsigned long dropped;   /* events a receiver refused */
     } sinks[4];
     uint64_t frames_composed;
     struct ctl_load load;

@@ -148,6 +148,15 @@ static void wall(struct text *t, const struct ctl_status *st)
             add(t, "vigil_alerts_open{condition=\"%s\"} %d\n", cond, n);
         }
     }
+    help(t, "vigil_sink_pending", "gauge", "alert events waiting in a sink");
+    help(t, "vigil_sink_dropped_total", "counter",
+         "alert events a sink gave up on (a receiver refused them)");
+    for (int i = 0; i < st->n_sinks; i++) {
+        add(t, "vigil_sink_pending{sink=\"%s\"} %d\n", st->sinks[i].name,
+            st->sinks[i].pending);
+        add(t, "vigil_sink_dropped_total{sink=\"%s\"} %lu\n",
+            st->sinks[i].name, st->sinks[i].dropped);
+    }
     help(t, "process_cpu_seconds_total", "counter", "CPU time");
     add(t, "process_cpu_seconds_total %.3f\n", st->cpu_s);
     help(t, "process_resident_memory_bytes", "gauge", "RSS");

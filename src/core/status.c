@@ -289,6 +289,7 @@ int engine_status(void *ctx, unsigned what, struct ctl_status **out)
     for (int i = 0; i < st->n_sinks; i++) {
         st->sinks[i].name = alert_bus_sink_name(e->alerts, i);
         st->sinks[i].pending = alert_bus_sink_pending(e->alerts, i);
+        st->sinks[i].dropped = alert_bus_sink_dropped(e->alerts, i);
     }
     st->frames_composed = render_frames_composed(e->render);
     load_fill(e, &st->load);

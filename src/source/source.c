@@ -62,6 +62,7 @@ struct source {
     struct source_status st; /* protected by lock */
 
     unsigned long dec_errors_seen; /* decoder_errors() already counted */
+    char live_reason[48];          /* "live, RTSP over TCP" (worker) */
     struct backoff backoff;
     struct vlog_ratelimit errlog;
 };
@@ -215,6 +216,12 @@ static int open_input(struct source *s, struct session *ss,
          * callback's deadline is the first */
         av_dict_set_int(&opts, "timeout", s->p.read_timeout_ns / 1000, 0);
     }
+    /* Only the protocols the camera's scheme needs: a server, playlist or
+     * redirect cannot send it to local files or anything else. */
+    const char *protocols = url_protocols(url_kind(s->url));
+    if (protocols) {
+        av_dict_set(&opts, "protocol_whitelist", protocols, 0);
+    }
     /* Tiny probing: a camera's codec parameters come from the SDP or the
      * first keyframe; default probing costs seconds per connect. */
     av_dict_set(&opts, "probesize", "32768", 0);
@@ -280,13 +287,19 @@ static enum decoder_hw hw_of(enum cfg_hwaccel hw)
 static int open_session(struct source *s, struct session *ss, char *why,
                         size_t why_size, int *err)
 {
-    int ret = open_input(s, ss, s->p.transport);
-    if (ret == AVERROR(EPROTONOSUPPORT) &&
-        s->p.transport == CFG_TRANSPORT_AUTO) {
+    enum cfg_transport used = s->p.transport;
+    int ret = open_input(s, ss, used);
+    if (ret == AVERROR(EPROTONOSUPPORT) && used == CFG_TRANSPORT_AUTO) {
         /* 461 Unsupported Transport on TCP: the server only does UDP. */
         VLOG_INFO(s->log, "server refused RTSP over TCP; trying UDP");
-        ret = open_input(s, ss, CFG_TRANSPORT_UDP);
+        used = CFG_TRANSPORT_UDP;
+        ret = open_input(s, ss, used);
     }
+    /* what the camera's reason says once it is live */
+    snprintf(s->live_reason, sizeof(s->live_reason), "%s",
+             url_kind(s->url) != URL_RTSP   ? "live"
+             : used == CFG_TRANSPORT_UDP ? "live, RTSP over UDP"
+                                         : "live, RTSP over TCP");
     if (ret < 0) {
         describe(s, ret, "connect", why, why_size);
         return *err = decode_error_from_av(ret);
@@ -434,7 +447,7 @@ static void frame_done(struct source *s, int w, int h)
     s->st.height = h;
     pthread_mutex_unlock(&s->lock);
     if (first) {
-        set_state(s, SOURCE_LIVE, "live", 0);
+        set_state(s, SOURCE_LIVE, s->live_reason, 0);
     }
 }
 
@@ -485,7 +498,7 @@ static void packet_seen(struct source *s, struct session *ss, int size,
     }
     pthread_mutex_unlock(&s->lock);
     if (became_live) {
-        set_state(s, SOURCE_LIVE, "live", 0);
+        set_state(s, SOURCE_LIVE, s->live_reason, 0);
     }
 }
 

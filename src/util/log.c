@@ -12,6 +12,7 @@
 #include <libavutil/log.h>
 
 #include "util/log.h"
+#include "util/url.h"
 #include "util/mem.h"
 
 struct vlog {
@@ -27,41 +28,11 @@ static struct {
 static const struct vlog g_ffmpeg_log = { "ffmpeg" };
 static const struct vlog g_sdl_log = { "sdl" };
 
-/* Mask "scheme://user:pass@" wherever it appears, whatever logged it
- * (FFmpeg prints URLs in some errors): credentials never reach the sink. */
-static void redact(const char *in, char *out, size_t size)
-{
-    size_t o = 0;
-    while (*in && o + 1 < size) {
-        const char *sep = strstr(in, "://");
-        if (!sep) {
-            break;
-        }
-        const char *auth = sep + 3;
-        size_t span = strcspn(auth, "/ \t\"'@");
-        size_t n = (size_t)(auth - in);
-        if (o + n >= size) {
-            n = size - o - 1;
-        }
-        memcpy(out + o, in, n);
-        o += n;
-        in += n;
-        if (n == (size_t)(auth - (in - n)) && auth[span] == '@') {
-            o += (size_t)snprintf(out + o, size - o, "***");
-            in = auth + span;
-            if (o >= size) {
-                o = size - 1;
-            }
-        }
-    }
-    snprintf(out + o, size - o, "%s", in);
-}
-
 static void emit(const char *name, enum vigil_log_level level,
                  const char *raw)
 {
     char msg[1100];
-    redact(raw, msg, sizeof(msg));
+    url_redact_text(raw, msg, sizeof(msg)); /* at every level */
     static const char *const tags[] = { "error", "warn", "info", "debug",
                                         "trace" };
     if (g_sink.cb) {

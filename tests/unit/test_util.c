@@ -1,5 +1,8 @@
 /* Pure helpers: URL redaction, reconnect backoff, log rate limiting,
  * durations. */
+#include <errno.h>
+#include <stdlib.h>
+
 #include "config/config.h"
 #include "test.h"
 #include "util/backoff.h"
@@ -24,6 +27,55 @@ static void redact(void)
     CHECK(url_is_network("rtsp://x/y"));
     CHECK(!url_is_network("/tmp/clip.mkv"));
     CHECK(!url_is_network("lavfi:testsrc"));
+}
+
+/* Credentials as users type them: encoded for FFmpeg, never printed. */
+static void credentials(void)
+{
+    char out[512];
+    char *n = url_normalize("rtsp://admin:p@ss w#rd!@10.0.0.1:554/live");
+    CHECK_STR(n, "rtsp://admin:p%40ss%20w%23rd%21@10.0.0.1:554/live");
+    url_redact(n, out, sizeof(out));
+    CHECK_STR(out, "rtsp://***@10.0.0.1:554/live");
+    free(n);
+    /* already encoded: kept */
+    n = url_normalize("rtsp://admin:p%40ss@cam/x");
+    CHECK_STR(n, "rtsp://admin:p%40ss@cam/x");
+    free(n);
+    /* a slash in the password, typed as it is */
+    n = url_normalize("rtsp://u:a/b@cam.local/s");
+    CHECK_STR(n, "rtsp://u:a%2Fb@cam.local/s");
+    free(n);
+    /* no credentials; an '@' in the path stays in the path */
+    n = url_normalize("rtsp://10.0.0.1/a@b");
+    CHECK_STR(n, "rtsp://10.0.0.1/a@b");
+    free(n);
+    struct url_parts u;
+    CHECK_INT(url_split("rtsp://admin:x@[::1]:8554/a?b", &u), 0);
+    CHECK_INT(u.host_len, 10);
+    CHECK_STR(u.rest, "/a?b");
+    CHECK_INT(url_split("lavfi:color", &u), -EINVAL);
+    /* the redactor: query secrets and webhook paths */
+    url_redact("https://hooks.example.com/services/T01/B02/XyZ?token=abc&x=1",
+               out, sizeof(out));
+    CHECK_STR(out, "https://hooks.example.com/services/***?token=***&x=1");
+    url_redact("rtsp://cam/cam/realmonitor?channel=1&subtype=0", out,
+               sizeof(out));
+    CHECK_STR(out, "rtsp://cam/cam/realmonitor?channel=1&subtype=0");
+    url_redact_text("open 'rtsp://admin:s3cret@cam/a' failed; Authorization: "
+                    "Basic YWRtaW46czNjcmV0", out, sizeof(out));
+    CHECK_STR(out, "open 'rtsp://***@cam/a' failed; Authorization: ***");
+    /* what a camera may open */
+    CHECK_INT(url_kind("rtsps://cam/a"), URL_RTSP);
+    CHECK_INT(url_kind("https://cdn/live.m3u8"), URL_HTTP);
+    CHECK_INT(url_kind("srt://127.0.0.1:9000?mode=caller"), URL_SRT);
+    CHECK_INT(url_kind("/var/clips/a.mkv"), URL_FILE);
+    CHECK_INT(url_kind("lavfi:testsrc"), URL_LAVFI);
+    CHECK_INT(url_kind("pipe:0"), URL_FORBIDDEN);
+    CHECK_INT(url_kind("concat:a.ts|b.ts"), URL_FORBIDDEN);
+    CHECK_INT(url_kind("gopher://x/"), URL_FORBIDDEN);
+    CHECK_STR(url_protocols(URL_HTTP), "http,https,tcp,tls,crypto");
+    CHECK(url_protocols(URL_FORBIDDEN) == NULL);
 }
 
 static void backoff(void)
@@ -125,6 +177,7 @@ static void queue(void)
 int main(void)
 {
     RUN(redact);
+    RUN(credentials);
     RUN(queue);
     RUN(backoff);
     RUN(pacing);
