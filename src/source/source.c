@@ -345,7 +345,12 @@ static int open_session(struct source *s, struct session *ss, char *why,
         snprintf(why, why_size, "out of memory");
         return *err = -ENOMEM;
     }
-    ss->paced = !url_is_network(s->url);
+    /* Local inputs play at their own pace, as if live; so does HLS, which
+     * arrives a segment at a time (and starts segments behind the live
+     * edge: paced, pictures come evenly instead of in bursts that look
+     * like stalls between them). */
+    ss->paced = !url_is_network(s->url) ||
+                !strcmp(ss->fmt->iformat->name, "hls");
     const AVCodecDescriptor *desc = avcodec_descriptor_get(
         st->codecpar->codec_id);
     ss->intra_only = desc && (desc->props & AV_CODEC_PROP_INTRA_ONLY);

@@ -163,9 +163,14 @@ def free_port():
 class RtspServer:
     """gst-rtsp-server on loopback serving {mount: clip}."""
 
-    def __init__(self, mounts, udp_only=(), auth=None, send_log=None):
+    def __init__(self, mounts, udp_only=(), auth=None, send_log=None,
+                 tcp_only=(), digest=False):
         args = ["/usr/bin/python3", os.path.join(HERE, "rtsp_server.py"),
                 "--port", "0"]
+        for m in tcp_only:
+            args += ["--tcp-only", m]
+        if digest:
+            args += ["--digest"]
         if send_log:
             args += ["--send-log", send_log]
         for m in udp_only:
@@ -261,10 +266,11 @@ class Broker:
 class Vigil:
     """vigil --headless on a generated config; talks HTTP to it."""
 
-    def __init__(self, config_text, name="wall", headless=True):
+    def __init__(self, config_text, name="wall", headless=True, args=()):
         """config_text None runs the built-in demo wall; headless=False
-        opens windows on $DISPLAY."""
+        opens windows on $DISPLAY; args go on vigil's command line."""
         self.headless = headless
+        self.extra_args = list(args)
         self.dir = tempfile.mkdtemp(prefix="vigil-test-")
         self.port = free_port()
         self.journal = os.path.join(self.dir, "alerts.jsonl")
@@ -282,7 +288,8 @@ class Vigil:
         self.log_file = open(self.log_path, "a")
         args = [VIGIL] + ([self.config] if self.config else [])
         self.proc = spawn(
-            args + (["--headless"] if self.headless else []) +
+            args + self.extra_args +
+            (["--headless"] if self.headless else []) +
             ["--listen", "127.0.0.1:%d" % self.port],
             stdout=self.log_file, stderr=subprocess.STDOUT, cwd=self.dir)
         deadline = time.monotonic() + 10

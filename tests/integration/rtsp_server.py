@@ -11,8 +11,11 @@ mjpeg.
 Options:
     --udp-only NAME     this mount refuses RTSP over TCP (461), as some
                         servers do
+    --tcp-only NAME     this mount refuses RTP over UDP (461), as servers
+                        behind NAT and many NVRs do
     --auth NAME=USER:PASS  this mount requires basic authentication (a
                         server with one needs it on every mount)
+    --digest            authentication is Digest (RFC 2617), not basic
     --send-log FILE     append "MOUNT N WALL_US" for each frame sent: its
                         index in the clip and when it leaves (for
                         glass-to-glass latency with frame-counter clips)
@@ -86,6 +89,8 @@ class Server:
             # anonymous client refused one mount): serve authenticated
             # mounts from a server of their own.
             auth = GstRtspServer.RTSPAuth()
+            if args.digest:
+                auth.set_supported_methods(GstRtsp.RTSPAuthMethod.DIGEST)
             self.server.set_auth(auth)
         for spec in args.mounts:
             name, path = spec.split("=", 1)
@@ -97,13 +102,18 @@ class Server:
             f.set_eos_shutdown(False)
             if name in args.udp_only:
                 f.set_protocols(GstRtsp.RTSPLowerTrans.UDP)
+            if name in args.tcp_only:
+                f.set_protocols(GstRtsp.RTSPLowerTrans.TCP)
             if name in auth_for:
                 user, pw = auth_for[name].split(":", 1)
                 token = GstRtspServer.RTSPToken()
                 token.set_string(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE,
                                  name)
-                basic = GstRtspServer.RTSPAuth.make_basic(user, pw)
-                auth.add_basic(basic, token)
+                if args.digest:
+                    auth.add_digest(user, pw, token)
+                else:
+                    basic = GstRtspServer.RTSPAuth.make_basic(user, pw)
+                    auth.add_basic(basic, token)
                 perms = GstRtspServer.RTSPPermissions()
                 perms.add_permission_for_role(
                     name, GstRtspServer.RTSP_PERM_MEDIA_FACTORY_ACCESS, True)
@@ -276,6 +286,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=8554)
     ap.add_argument("--udp-only", action="append", default=[])
+    ap.add_argument("--tcp-only", action="append", default=[])
+    ap.add_argument("--digest", action="store_true")
     ap.add_argument("--auth", action="append", default=[])
     ap.add_argument("--send-log", help="log each frame's send time here")
     ap.add_argument("mounts", nargs="+")
