@@ -167,6 +167,10 @@ json_t *api_camera_json(const struct ctl_camera *c)
         (json_int_t)c->reconnects, "frames_dropped", (json_int_t)c->dropped,
         "decode_errors", (json_int_t)c->decode_errors, "width", c->width,
         "height", c->height, "codec", c->codec);
+    json_object_set_new(o, "last_packet_age_ms",
+                        c->last_packet_age_ms >= 0
+                            ? json_integer(c->last_packet_age_ms)
+                            : json_null());
     json_object_set_new(o, "fps_in", json_real(c->fps_in));
     json_object_set_new(o, "fps_out", json_real(c->fps_out));
     json_object_set_new(o, "decoding", json_boolean(c->decoding));
@@ -696,7 +700,8 @@ static void get_snapshot(struct control *ctl, struct conn *c,
     if (ret == -ENOENT) {
         conn_send_error(c, 404, "no such screen");
     } else if (ret < 0) {
-        conn_send_error(c, 503, "snapshot unavailable");
+        conn_send_error(c, 503, ret == -EBUSY ? "too many snapshots at once"
+                                              : "snapshot unavailable");
     }
 }
 

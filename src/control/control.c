@@ -21,6 +21,7 @@
 #include "control/internal.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/time.h"
 
 #define MAX_REQUEST 16384
 #define MAX_CONNS 256
@@ -37,8 +38,9 @@ struct conn {
     char *body;
     size_t body_len;
     char hdr_field[32];
-    int hdr_is_auth;
+    int hdr_is_auth, hdr_is_cookie;
     char auth[256];
+    char cookie[1024];
     size_t received;
     int complete;
     int replied;
@@ -59,6 +61,7 @@ struct control {
     struct control_ops ops;
     void *ctx;
     http_parser_settings settings;
+    struct sessions *sessions; /* console sign-ins */
     struct conn *conns;
     int n_conns;
     uint64_t next_token;
@@ -155,6 +158,12 @@ static const char *reason(int status)
 void conn_send(struct conn *c, int status, const char *ctype, void *body,
                size_t len)
 {
+    conn_send_headers(c, status, ctype, "", body, len);
+}
+
+void conn_send_headers(struct conn *c, int status, const char *ctype,
+                       const char *headers, void *body, size_t len)
+{
     if (c->replied || c->closing) {
         free(body);
         return;
@@ -165,15 +174,12 @@ void conn_send(struct conn *c, int status, const char *ctype, void *body,
                            "Content-Length: %zu\r\n"
                            "Cache-Control: no-store\r\n"
                            "X-Content-Type-Options: nosniff\r\n"
-                           "%s"
+                           "%s%s"
                            "Connection: close\r\n\r\n",
                            status, reason(status), ctype, len,
                            status == 401 ? "WWW-Authenticate: Bearer\r\n"
-                                         : "");
-    if (c->parser.method == HTTP_HEAD) {
-        free(body);
-        body = NULL;
-    }
+                                         : "",
+                           headers);
     write_bufs(c, head, body, len, 1);
 }
 
@@ -360,31 +366,18 @@ int query_get(const char *q, size_t qlen, const char *key, char *out,
     return 0;
 }
 
-/* Constant-time comparison, so the token cannot be guessed by timing. */
-static int token_equal(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    unsigned char diff = (unsigned char)(la != lb);
-    for (size_t i = 0; i < la && i < lb; i++) {
-        diff |= (unsigned char)(a[i] ^ b[i]);
-    }
-    return diff == 0;
-}
-
-static int authorized(struct conn *c, const char *q, size_t qlen)
+/* A bearer token (scripts, vigil ctl) or a console session cookie; the
+ * token never comes in a URL. Compared in constant time. */
+static int authorized(struct conn *c)
 {
     const char *tok = c->ctl->token;
     if (!tok) {
         return 1;
     }
-    char given[256];
     if (!strncasecmp(c->auth, "Bearer ", 7)) {
-        return token_equal(c->auth + 7, tok);
+        return session_token_equal(c->auth + 7, tok);
     }
-    if (query_get(q, qlen, "access_token", given, sizeof(given)) > 0) {
-        return token_equal(given, tok);
-    }
-    return 0;
+    return sessions_check(c->ctl->sessions, c->cookie, vt_wall_ms());
 }
 
 static void peer_name(struct conn *c, char *buf, size_t size)
@@ -418,27 +411,42 @@ static void dispatch(struct conn *c)
                         : "";
     size_t qlen = u.field_set & (1 << UF_QUERY) ? u.field_data[UF_QUERY].len
                                                 : 0;
-    int is_get = c->parser.method == HTTP_GET || c->parser.method == HTTP_HEAD;
-    if (!authorized(c, q, qlen)) {
+    int method = c->parser.method;
+    bool api = (plen >= 5 && !strncmp(path, "/api/", 5)) ||
+               (plen == 8 && !strncmp(path, "/metrics", 8));
+    struct request rq = { method, path, plen, q, qlen, c->body,
+                          c->body_len };
+    if (method != HTTP_GET && method != HTTP_POST && method != HTTP_DELETE) {
+        conn_send_error(c, 405, "method not allowed"); /* HEAD too */
+        return;
+    }
+    if (plen == 12 && !strncmp(path, "/api/session", 12)) {
+        session_route(ctl, c, &rq, ctl->token, ctl->sessions, c->cookie,
+                      ctl->log);
+        return;
+    }
+    if (!api) {
+        /* the console's files: no secrets in them, and the sign-in form
+         * has to load before anyone has signed in */
+        if (method != HTTP_GET) {
+            conn_send_error(c, 405, "method not allowed");
+        } else {
+            send_file(c, plen == 1 ? "index.html" : path + 1,
+                      plen == 1 ? 10 : plen - 1);
+        }
+        return;
+    }
+    if (!authorized(c)) {
         char peer[64];
         peer_name(c, peer, sizeof(peer));
         /* the token is never logged, given or expected */
         VLOG_WARN(ctl->log, "401 for %s %.*s from %s (%s token)",
                   http_method_str(c->parser.method), (int)plen, path, peer,
                   c->auth[0] ? "wrong" : "no");
-        conn_send_error(c, 401, "a valid bearer token is required");
+        conn_send_error(c, 401, "sign in, or send a bearer token");
         return;
     }
-struct request rq = { c->parser.method, path, plen, q, qlen, c->body,
-                          c->body_len };
-    if (api_handle(ctl, c, &rq) == 0) {
-        return;
-    }
-    if (is_get && plen == 1) {
-        send_file(c, "index.html", 10);
-    } else if (is_get && plen > 1) {
-        send_file(c, path + 1, plen - 1);
-    } else {
+    if (api_handle(ctl, c, &rq) < 0) {
         conn_send_error(c, 404, "no such route");
     }
 }
@@ -460,16 +468,19 @@ static int on_header_field(http_parser *p, const char *at, size_t len)
     struct conn *c = p->data;
     snprintf(c->hdr_field, sizeof(c->hdr_field), "%.*s", (int)len, at);
     c->hdr_is_auth = !strcasecmp(c->hdr_field, "Authorization");
+    c->hdr_is_cookie = !strcasecmp(c->hdr_field, "Cookie");
     return 0;
 }
 
 static int on_header_value(http_parser *p, const char *at, size_t len)
 {
     struct conn *c = p->data;
-    if (c->hdr_is_auth) {
-        size_t have = strlen(c->auth);
-        snprintf(c->auth + have, sizeof(c->auth) - have, "%.*s", (int)len,
-                 at);
+    char *dst = c->hdr_is_auth ? c->auth : c->hdr_is_cookie ? c->cookie
+                                                              : NULL;
+    size_t size = c->hdr_is_auth ? sizeof(c->auth) : sizeof(c->cookie);
+    if (dst) {
+        size_t have = strlen(dst);
+        snprintf(dst + have, size - have, "%.*s", (int)len, at);
     }
     return 0;
 }
@@ -561,9 +572,13 @@ static void on_connection(uv_stream_t *server, int status)
     ctl->n_conns++;
     http_parser_init(&c->parser, HTTP_REQUEST);
     c->parser.data = c;
-    if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0 ||
-        ctl->n_conns > MAX_CONNS) {
+    if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
         conn_close(c);
+        return;
+    }
+    if (ctl->n_conns > MAX_CONNS) {
+        /* say so, then close: a client can tell busy from broken */
+        conn_send_error(c, 503, "too many connections");
         return;
     }
     uv_timer_start(&c->timer, idle_timeout, IDLE_TIMEOUT_MS, 0);
@@ -585,6 +600,7 @@ struct control *control_create(uv_loop_t *loop, const struct control_params *p,
     ctl->ops = *ops;
     ctl->ctx = ctx;
     ctl->token = p->token ? xstrdup(p->token) : NULL;
+    ctl->sessions = sessions_create();
     ctl->web_dir = p->web_dir ? xstrdup(p->web_dir) : NULL;
     http_parser_settings_init(&ctl->settings);
     ctl->settings.on_url = on_url;
@@ -612,6 +628,7 @@ struct control *control_create(uv_loop_t *loop, const struct control_params *p,
         uv_run(loop, UV_RUN_NOWAIT);
         free(ctl->token);
         free(ctl->web_dir);
+        sessions_destroy(ctl->sessions);
         vlog_destroy(ctl->log);
         free(ctl);
         return NULL;
@@ -645,6 +662,7 @@ void control_destroy(struct control *ctl)
     uv_run(ctl->loop, UV_RUN_NOWAIT);
     free(ctl->token);
     free(ctl->web_dir);
+    sessions_destroy(ctl->sessions);
     vlog_destroy(ctl->log);
     free(ctl);
 }

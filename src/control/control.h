@@ -12,12 +12,16 @@
  *   GET  /api/events                      Server-Sent Events (broadcast)
  *   GET  /metrics                         Prometheus text
  *   POST /api/<command>                   JSON object body (see api.c)
+ *   GET|POST|DELETE /api/session          console sign-in (session.c)
  *   GET  /, /<file>                       the web console's static files
  *
- * With a token set, every request needs "Authorization: Bearer <token>"
- * (or access_token=<token> in the query, for EventSource and <img>);
- * failures get 401 and are logged without the token. Requests are capped
- * at 16 KiB and must arrive within 10 s; at most 256 connections.
+ * With a token set, every API request needs "Authorization: Bearer
+ * <token>" or a console session cookie (POST /api/session trades the
+ * token for one, session.c); the token is never read from a URL. The
+ * console's static files need neither. Failures get 401 and are logged
+ * without the token. Only GET, POST (and DELETE /api/session) are
+ * answered, other methods 405. Requests are capped at 16 KiB and must
+ * arrive within 10 s; at most 256 connections (503 beyond).
  *
  * Thread: the loop thread only.
  */
@@ -57,6 +61,7 @@ struct ctl_camera {
     const char *condition;       /* the alert condition; NULL: none */
     double fps, fps_in, fps_out; /* decoded, received, shown per second */
     int64_t last_frame_age_ms;   /* the stream shown; -1: never */
+    int64_t last_packet_age_ms;  /* the same, read (hidden cameras too) */
     uint64_t frames, reconnects, dropped, decode_errors, shed_frames;
     uint64_t frames_shown, gop_cache_bytes, bytes;
     uint64_t decode_ns, decode_wait_ns;

@@ -5,6 +5,7 @@
 #ifndef VIGIL_CONTROL_INTERNAL_H
 #define VIGIL_CONTROL_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,9 @@ struct request {
 /* Answer (takes ownership of body, malloc'd) and close. */
 void conn_send(struct conn *c, int status, const char *ctype, void *body,
                size_t len);
+/* The same with extra header lines ("Name: value\r\n"...). */
+void conn_send_headers(struct conn *c, int status, const char *ctype,
+                       const char *headers, void *body, size_t len);
 /* A JSON document (consumed) as the answer. */
 void conn_send_json(struct conn *c, int status, json_t *doc);
 /* {"error": msg, "status": status} */
@@ -51,6 +55,24 @@ void control_broadcast(struct control *c, const char *name,
  * Returns 1 when present, 0 when absent or too long, -1 when malformed. */
 int query_get(const char *q, size_t qlen, const char *key, char *out,
               size_t size);
+
+/* ---- session.c: console sign-in ---- */
+
+#define SESSION_ID_LEN 64 /* hex characters */
+
+struct sessions;
+struct vlog;
+
+struct sessions *sessions_create(void);
+void sessions_destroy(struct sessions *ss);
+/* Whether a Cookie header holds a live session (and mark it used). */
+bool sessions_check(struct sessions *ss, const char *cookie, int64_t now_ms);
+/* Constant-time string comparison. */
+bool session_token_equal(const char *a, const char *b);
+/* GET/POST/DELETE /api/session (see session.c). */
+void session_route(struct control *ctl, struct conn *c,
+                   const struct request *rq, const char *token,
+                   struct sessions *ss, const char *cookie, struct vlog *log);
 
 /* ---- api.c: routes and JSON ---- */
 

@@ -54,6 +54,7 @@
 /* How often camera health is looked at: the stall-detection granularity. */
 #define HEALTH_PERIOD_MS 25
 #define RECONNECT_SPACING_NS (50 * VT_MS) /* 20 reconnects a second */
+#define MAX_SNAPSHOTS 8 /* requested and not answered, at once */
 
 /* ---- settings and config ---- */
 
@@ -324,6 +325,9 @@ static int snapshot_start(void *ctx, const char *screen_id, uint64_t token)
     int s = screen_id ? config_find_screen(e->cfg, screen_id) : 0;
     if (s < 0) {
         return -ENOENT;
+    }
+    if (snapshots_pending(e->snaps) >= MAX_SNAPSHOTS) {
+        return -EBUSY; /* each is a full-screen PNG encoding */
     }
     snapshots_request(e->snaps, e->render, s, token);
     return 0;

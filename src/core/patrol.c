@@ -38,6 +38,7 @@ struct patrol {
     int plan;                     /* running plan, -1 before the first */
     int rule;                     /* the rule that chose it, -1 */
     int64_t epoch_ms;             /* when it took over (pages count from) */
+    int64_t started_ms;           /* when this wall started running it */
     bool rebuild;                 /* a new config: rebuild the pages */
     char plan_name[64];           /* of the running plan (a reload may
                                    * renumber or remove it) */
@@ -163,7 +164,7 @@ static void schedule_refresh(struct patrol *p, int64_t now)
 }
 
 static void switch_plan(struct patrol *p, int plan, int rule, int64_t epoch,
-                        struct patrol_out *out)
+                        int64_t now, struct patrol_out *out)
 {
     const struct config *cfg = p->cfg;
     int old = p->plan;
@@ -182,6 +183,7 @@ static void switch_plan(struct patrol *p, int plan, int rule, int64_t epoch,
     if (old == plan) {
         return;
     }
+    p->started_ms = now;
     out->plan_changed = true;
     out->plan_from = old;
     out->plan_from_name = first ? NULL : p->from_name;
@@ -308,7 +310,7 @@ void patrol_update(struct patrol *p, const struct patrol_in *in,
         epoch = p->ov.plan_since_ms;
     }
     if (plan != p->plan || epoch != p->epoch_ms || p->rebuild) {
-        switch_plan(p, plan, rule, epoch, out);
+        switch_plan(p, plan, rule, epoch, now, out);
     }
     int64_t next = p->ov.plan >= 0 ? INT64_MAX : p->sched_next_ms;
     int64_t expiry = sched_overrides_next_expiry(&p->ov);
@@ -348,7 +350,9 @@ int patrol_plan(const struct patrol *p, int *rule, int64_t *since_ms)
         *rule = p->rule;
     }
     if (since_ms) {
-        *since_ms = p->epoch_ms;
+        /* a plan that has always applied (its pages count from 1970) has
+         * run here since this wall started it */
+        *since_ms = p->epoch_ms > 0 ? p->epoch_ms : p->started_ms;
     }
     return p->plan;
 }

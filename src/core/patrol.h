@@ -70,7 +70,8 @@ const struct sched_view *patrol_view(const struct patrol *p, int s);
  * the boundary itself); 0: never. */
 int64_t patrol_changed_ms(const struct patrol *p, int s);
 /* The running plan (-1 before the first update), the schedule rule that
- * chose it (-1: none or an operator) and when it took over. */
+ * chose it (-1: none or an operator) and when it took over (for a plan
+ * that has always applied: when this wall started running it). */
 int patrol_plan(const struct patrol *p, int *rule, int64_t *since_ms);
 const struct sched_overrides *patrol_overrides(const struct patrol *p);
 /* Page changes not pre-rolled because pre-roll was shed. */

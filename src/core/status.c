@@ -62,6 +62,9 @@ void engine_camera_fill(const struct vigil_engine *e, int i, int64_t now_ns,
     o->last_frame_age_ms = sh->last_frame_ns
                                ? (now_ns - sh->last_frame_ns) / VT_MS
                                : -1;
+    o->last_packet_age_ms = sh->last_packet_ns
+                                ? (now_ns - sh->last_packet_ns) / VT_MS
+                                : -1;
     o->frames = n.frames;
     o->reconnects = n.reconnects;
     o->dropped = n.dropped;

@@ -266,11 +266,15 @@ class Broker:
 class Vigil:
     """vigil --headless on a generated config; talks HTTP to it."""
 
-    def __init__(self, config_text, name="wall", headless=True, args=()):
+    def __init__(self, config_text, name="wall", headless=True, args=(),
+                 listen="127.0.0.1", token=None):
         """config_text None runs the built-in demo wall; headless=False
-        opens windows on $DISPLAY; args go on vigil's command line."""
+        opens windows on $DISPLAY; args go on vigil's command line. With a
+        token, every request sends it as a bearer token."""
         self.headless = headless
         self.extra_args = list(args)
+        self.listen_host = listen
+        self.token = token
         self.dir = tempfile.mkdtemp(prefix="vigil-test-")
         self.port = free_port()
         self.journal = os.path.join(self.dir, "alerts.jsonl")
@@ -290,7 +294,7 @@ class Vigil:
         self.proc = spawn(
             args + self.extra_args +
             (["--headless"] if self.headless else []) +
-            ["--listen", "127.0.0.1:%d" % self.port],
+            ["--listen", "%s:%d" % (self.listen_host, self.port)],
             stdout=self.log_file, stderr=subprocess.STDOUT, cwd=self.dir)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -303,9 +307,14 @@ class Vigil:
                 time.sleep(0.05)
         raise RuntimeError("vigil did not answer: " + self.log())
 
+    def headers(self):
+        return {"Authorization": "Bearer " + self.token} if self.token else {}
+
     def get(self, path, timeout=5):
-        url = "http://127.0.0.1:%d%s" % (self.port, path)
-        with urllib.request.urlopen(url, timeout=timeout) as r:
+        req = urllib.request.Request(
+            "http://127.0.0.1:%d%s" % (self.port, path),
+            headers=self.headers())
+        with urllib.request.urlopen(req, timeout=timeout) as r:
             return r.status, r.headers.get("Content-Type"), r.read()
 
     def post(self, command, args):
@@ -313,7 +322,8 @@ class Vigil:
         req = urllib.request.Request(
             "http://127.0.0.1:%d/api/%s" % (self.port, command),
             data=json.dumps(args).encode(), method="POST",
-            headers={"Content-Type": "application/json"})
+            headers=dict(self.headers(), **{"Content-Type":
+                                            "application/json"}))
         try:
             with urllib.request.urlopen(req, timeout=5) as r:
                 return r.status

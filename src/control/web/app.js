@@ -1,23 +1,61 @@
 // Vigil web console: talks to the same HTTP API as everyone else, and
 // follows the live event stream (/api/events) instead of reloading.
+//
+// On a wall with a token, the operator signs in once (the form, or a kiosk
+// link http://HOST:PORT/#token=TOKEN): POST /api/session trades the token
+// for an HttpOnly session cookie, which authorizes every call, the event
+// stream and the preview images. The token never goes into a URL the
+// server sees, and the link's fragment is wiped from the address bar and
+// history at once.
 "use strict";
-
-const params = new URLSearchParams(location.search);
-const token = params.get("token");
-const headers = token ? { Authorization: "Bearer " + token } : {};
-const withToken = (url) =>
-  token ? url + (url.includes("?") ? "&" : "?") + "access_token=" + encodeURIComponent(token) : url;
 
 let status = null;
 
+class SignInNeeded extends Error {}
+
 async function api(path, body) {
-  const opts = body === undefined ? { headers } :
-    { method: "POST", headers: { ...headers, "Content-Type": "application/json" },
+  const opts = body === undefined ? {} :
+    { method: "POST", headers: { "Content-Type": "application/json" },
       body: JSON.stringify(body) };
   const r = await fetch(path, opts);
   const doc = await r.json();
+  if (r.status === 401) throw new SignInNeeded(doc.error);
   if (!r.ok) throw new Error(doc.error || r.statusText);
   return doc;
+}
+
+async function signIn(token) {
+  const r = await fetch("/api/session", {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ token }) });
+  return r.ok;
+}
+
+// A kiosk link: sign in with the fragment's token, then forget it.
+async function kioskSignIn() {
+  const m = /(?:^#|&)token=([^&]*)/.exec(location.hash);
+  if (!m) return;
+  history.replaceState(null, "", location.pathname + location.search);
+  await signIn(decodeURIComponent(m[1]));
+}
+
+function askToken() {
+  return new Promise((resolve) => {
+    const form = $("signin");
+    form.hidden = false;
+    document.querySelector("main").hidden = true;
+    form.onsubmit = async (ev) => {
+      ev.preventDefault();
+      if (await signIn($("signin-token").value)) {
+        form.hidden = true;
+        document.querySelector("main").hidden = false;
+        $("signin-token").value = "";
+        resolve();
+      } else {
+        $("signin-error").textContent = "That is not the wall's token.";
+      }
+    };
+  });
 }
 
 const $ = (id) => document.getElementById(id);
@@ -56,7 +94,7 @@ function refreshPreviews() {
   if (!status) return;
   for (const s of status.screens) {
     const img = document.querySelector(`#screen-${CSS.escape(s.id)} img`);
-    if (img) img.src = withToken(`/api/snapshot.png?screen=${encodeURIComponent(s.id)}&t=${Date.now()}`);
+    if (img) img.src = `/api/snapshot.png?screen=${encodeURIComponent(s.id)}&t=${Date.now()}`;
   }
 }
 
@@ -81,6 +119,14 @@ function renderAlerts() {
   $("alert-count").textContent = status.alerts.length || "";
 }
 
+// A decoded camera's age is its last picture's; a hidden one is only read,
+// so its age is its last packet's, and says so.
+function age(c) {
+  const ms = c.decoding ? c.last_frame_age_ms : c.last_packet_age_ms;
+  if (ms === null || ms === undefined) return "never";
+  return (ms / 1000).toFixed(1) + " s" + (c.decoding ? "" : " (packet)");
+}
+
 function renderCameras() {
   const body = $("cameras").querySelector("tbody");
   body.replaceChildren();
@@ -90,7 +136,7 @@ function renderCameras() {
     tr.append(el("td", c.name), el("td", c.state, "state-" + c.state),
               el("td", c.fps_in.toFixed(1) + " / " +
                  (c.decoding ? c.fps_out.toFixed(1) : "-")),
-              el("td", c.last_frame_age_ms === null ? "never" : (c.last_frame_age_ms / 1000).toFixed(1) + " s"),
+              el("td", age(c)),
               el("td", c.reconnects));
     tr.title = c.reason;
     body.append(tr);
@@ -140,7 +186,7 @@ function wire() {
   $("prev").onclick = () => api("/api/prev", {}).then(update);
   $("pause").onclick = () => api(status.overrides.paused ? "/api/resume" : "/api/pause", {}).then(update);
   $("schedule").onclick = () => api("/api/schedule", {}).then(update);
-  const es = new EventSource(withToken("/api/events"));
+  const es = new EventSource("/api/events");
   es.onopen = () => { $("conn").textContent = "live"; $("conn").className = "conn ok"; };
   es.onerror = () => { $("conn").textContent = "reconnecting…"; $("conn").className = "conn bad"; };
   let pending = null;
@@ -151,7 +197,22 @@ function wire() {
   setInterval(() => { $("clock").textContent = new Date().toLocaleTimeString(); }, 1000);
 }
 
-update().then(fillSelects).then(wire).catch((e) => {
+async function start() {
+  await kioskSignIn();
+  for (;;) {
+    try {
+      await update();
+      break;
+    } catch (e) {
+      if (!(e instanceof SignInNeeded)) throw e;
+      await askToken();
+    }
+  }
+  await fillSelects();
+  wire();
+}
+
+start().catch((e) => {
   $("conn").textContent = "error: " + e.message;
   $("conn").className = "conn bad";
 });
