@@ -1,11 +1,12 @@
 /*
- * Alert bus. Owns the journal file descriptor, the lifecycle rules, the
- * tick timer that fires the debounce deadlines, and the sinks. Runs on
- * the loop thread.
+ * Alert bus. Owns the journal (journal.c), the lifecycle rules, the tick
+ * timer that fires the debounce deadlines, and the sinks. Runs on the loop
+ * thread.
  *
  * Order of delivery for every event: the journal (written and synced),
  * then each sink. A crash after the journal write loses nothing a sink had
- * seen; on restart the journal restores what was open.
+ * seen; on restart the journal's checkpoint and what came after it
+ * restore what was open (restore.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +15,9 @@
 #include <unistd.h>
 
 #include "alert/alert.h"
+#include "alert/journal.h"
 #include "alert/lifecycle.h"
+#include "alert/restore.h"
 #include "alert/sink.h"
 #include "config/config.h"
 #include "util/file.h"
@@ -29,8 +32,7 @@ struct alert_bus {
     struct vlog *log;
     struct config *cfg;          /* a reference; swapped by a reload */
     char *wall;
-    char *journal_path;
-    int fd;
+    struct journal *journal;
     struct alert_life *life;
     uv_timer_t timer;
     struct alert_sink *sinks[MAX_SINKS];
@@ -69,16 +71,7 @@ static void journal_write(struct alert_bus *b, json_t *line,
     if (!s) {
         return;
     }
-    size_t n = strlen(s);
-    s[n] = '\n'; /* json_dumps' terminator becomes the line end */
-    ssize_t w = write(b->fd, s, n + 1);
-    if (w != (ssize_t)(n + 1)) {
-        VLOG_ERR(b->log, "journal write failed: %s",
-                 w < 0 ? strerror(errno) : "short write");
-    } else if (fdatasync(b->fd) != 0) {
-        VLOG_ERR(b->log, "journal sync failed: %s", strerror(errno));
-    }
-    s[n] = 0;
+    journal_append(b->journal, s, strlen(s)); /* logs its own failures */
     fan_out(b, line, a, event);
     if (b->on_event) {
         b->on_event(b->event_ctx, a ? "alert" : event ? event : "event", s);
@@ -145,102 +138,18 @@ void alert_bus_journal(struct alert_bus *b, const char *event,
     json_decref(line);
 }
 
-/* ---- restore ---- */
+/* ---- checkpoints ---- */
 
-static int64_t parse_ts(const char *ts)
+/* After a rotation, and at the end: what is open, so that a restart
+ * reads only what comes after. */
+static void checkpoint(void *ctx)
 {
-    int y, mo, d, h, mi, s, ms = 0, oh = 0, om = 0;
-    char sign = '+';
-    if (!ts || sscanf(ts, "%d-%d-%dT%d:%d:%d.%d%c%d:%d", &y, &mo, &d, &h,
-                      &mi, &s, &ms, &sign, &oh, &om) < 6) {
-        return 0;
-    }
-    struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
-                     .tm_hour = h, .tm_min = mi, .tm_sec = s };
-    int64_t t = (int64_t)timegm(&tm) * 1000 + ms;
-    int64_t off = ((int64_t)oh * 60 + om) * 60000;
-    return sign == '-' ? t + off : t - off;
-}
-
-static int camera_index(const struct config *c, const char *id)
-{
-    return id ? config_find_camera(c, id) : ALERT_NO_CAMERA;
-}
-
-/* Replay the journal into a list of alerts as they stood at the end. */
-static int replay(struct alert_bus *b, struct alert **out, unsigned *last_id)
-{
-    FILE *f = fopen(b->journal_path, "r");
-    if (!f) {
-        return 0;
-    }
-    struct alert *list = NULL;
-    size_t cap = 0;
-    int n = 0;
-    char *line = NULL;
-    size_t len = 0;
-    while (getline(&line, &len, f) > 0) {
-        json_error_t err;
-        json_t *o = json_loads(line, 0, &err);
-        const char *id = json_string_value(json_object_get(o, "alert"));
-        const char *ev = json_string_value(json_object_get(o, "event"));
-        unsigned num;
-        if (!id || !ev || sscanf(id, "A-%u", &num) != 1) {
-            json_decref(o);
-            continue;
-        }
-        *last_id = num > *last_id ? num : *last_id;
-        int i;
-        for (i = 0; i < n && strcmp(list[i].id, id); i++) {
-        }
-        if (i == n) {
-            if (strcmp(ev, "raised") && strcmp(ev, "flapping")) {
-                json_decref(o);
-                continue;
-            }
-            XGROW(list, cap, (size_t)n + 1);
-            memset(&list[n], 0, sizeof(list[n]));
-            n++;
-        }
-        struct alert *a = &list[i];
-        int64_t ts = parse_ts(json_string_value(json_object_get(o, "ts")));
-        const char *by = json_string_value(json_object_get(o, "by"));
-        const char *note = json_string_value(json_object_get(o, "note"));
-        if (!strcmp(ev, "raised") || !strcmp(ev, "flapping")) {
-            snprintf(a->id, sizeof(a->id), "%s", id);
-            a->camera = camera_index(
-                b->cfg, json_string_value(json_object_get(o, "camera")));
-            snprintf(a->condition, sizeof(a->condition), "%s",
-                     json_string_value(json_object_get(o, "condition"))
-                         ?: "down");
-            snprintf(a->detail, sizeof(a->detail), "%s",
-                     json_string_value(json_object_get(o, "detail")) ?: "");
-            snprintf(a->severity, sizeof(a->severity), "%s",
-                     json_string_value(json_object_get(o, "severity"))
-                         ?: "major");
-            a->raised_ms = ts;
-            a->flapping = !strcmp(ev, "flapping");
-        } else if (!strcmp(ev, "acknowledged")) {
-            a->acked = true;
-            a->acked_ms = ts;
-        } else if (!strcmp(ev, "cleared")) {
-            a->cleared = true;
-            a->cleared_ms = ts;
-        } else if (!strcmp(ev, "closed")) {
-            a->closed = true;
-        }
-        if (by) {
-            snprintf(a->by, sizeof(a->by), "%s", by);
-        }
-        if (note) {
-            snprintf(a->note, sizeof(a->note), "%s", note);
-        }
-        json_decref(o);
-    }
-    free(line);
-    fclose(f);
-    *out = list;
-    return n;
+    struct alert_bus *b = ctx;
+    int n;
+    const struct alert *list = alert_life_open(b->life, &n);
+    json_t *open = restore_checkpoint_json(list, n, b->cfg);
+    journal_checkpoint(b->journal, open, alert_life_last_id(b->life));
+    json_decref(open);
 }
 
 /* ---- timer ---- */
@@ -290,14 +199,10 @@ struct alert_bus *alert_bus_create(struct config *cfg, uv_loop_t *loop,
     b->log = vlog_create(NULL, "alert");
     b->cfg = config_ref(cfg);
     b->wall = xstrdup(cfg->wall_name);
-    b->journal_path = xstrdup(cfg->journal);
-    b->fd = open(cfg->journal, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-                 0644);
-    if (b->fd < 0) {
-        VLOG_ERR(b->log, "cannot open journal %s: %s", cfg->journal,
-                 strerror(errno));
+    struct journal_params jp = { cfg->journal, cfg->journal_max_bytes,
+                                 cfg->journal_keep };
+    if (!(b->journal = journal_open(&jp, checkpoint, b, b->log))) {
         free(b->wall);
-        free(b->journal_path);
         config_unref(b->cfg);
         vlog_destroy(b->log);
         free(b);
@@ -307,17 +212,12 @@ struct alert_bus *alert_bus_create(struct config *cfg, uv_loop_t *loop,
     rules_of(cfg, &rules);
     struct alert *old = NULL;
     unsigned last_id = 0;
-    int n_old = replay(b, &old, &last_id);
+    int restored = restore_open_alerts(b->journal, cfg, &old, &last_id);
     b->life = alert_life_create(&rules, cfg->n_cameras, last_id + 1,
                                 life_event, b);
-    int restored = 0;
-    for (int i = 0; i < n_old; i++) {
-        if (!old[i].closed) {
-            alert_life_restore(b->life, &old[i]);
-            restored++;
-        }
-    }
+    alert_life_restore_many(b->life, old, restored);
     free(old);
+    journal_rotate_if_full(b->journal); /* with its checkpoint */
     uv_timer_init(loop, &b->timer);
     b->timer.data = b;
     VLOG_INFO(b->log, "journal %s: %d open alert(s) restored, next id "
@@ -361,7 +261,6 @@ static void timer_closed(uv_handle_t *h)
     alert_life_destroy(b->life);
     config_unref(b->cfg);
     free(b->wall);
-    free(b->journal_path);
     vlog_destroy(b->log);
     free(b);
 }
@@ -374,7 +273,8 @@ void alert_bus_destroy(struct alert_bus *b)
     for (int i = 0; i < b->n_sinks; i++) {
         b->sinks[i]->destroy(b->sinks[i]);
     }
-    close(b->fd);
+    checkpoint(b); /* a restart reads nothing before this */
+    journal_close(b->journal);
     uv_timer_stop(&b->timer);
     /* freed once the loop has closed the timer */
     uv_close((uv_handle_t *)&b->timer, timer_closed);
@@ -442,32 +342,10 @@ int alert_bus_banner(const struct alert_bus *b, char lines[][96], int max)
     return k;
 }
 
-void alert_bus_read(const struct alert_bus *b, int64_t since_ms, int limit,
-                    void (*fn)(void *arg, const char *line), void *arg)
+void alert_bus_journal_layout(const struct alert_bus *b,
+                              struct journal_layout *out)
 {
-    FILE *f = fopen(b->journal_path, "r");
-    if (!f) {
-        return;
-    }
-    char *line = NULL;
-    size_t len = 0;
-    int n = 0;
-    ssize_t got;
-    while (n < limit && (got = getline(&line, &len, f)) > 0) {
-        json_error_t err;
-        json_t *o = json_loads(line, 0, &err);
-        if (o && parse_ts(json_string_value(json_object_get(o, "ts"))) >=
-                     since_ms) {
-            if (line[got - 1] == '\n') {
-                line[got - 1] = 0;
-            }
-            fn(arg, line);
-            n++;
-        }
-        json_decref(o);
-    }
-    free(line);
-    fclose(f);
+    journal_layout(b->journal, out);
 }
 
 /* The exec sink is listed only with a command. */

@@ -81,10 +81,11 @@ int alert_bus_open_count(const struct alert_bus *b);
  * the wall's banner ("gate-n down"); returns how many were written. */
 int alert_bus_banner(const struct alert_bus *b, char lines[][96], int max);
 
-/* Journal lines (their JSON text) with events at or after since_ms, at
- * most limit, oldest first, each handed to fn. */
-void alert_bus_read(const struct alert_bus *b, int64_t since_ms, int limit,
-                    void (*fn)(void *arg, const char *line), void *arg);
+/* The journal's files as of now, for reading them on another thread
+ * (journal_read, alert/journal.h). */
+struct journal_layout;
+void alert_bus_journal_layout(const struct alert_bus *b,
+                              struct journal_layout *out);
 
 /* The sinks: how many, and sink i's name and events waiting in it. */
 int alert_bus_sinks(const struct alert_bus *b);

@@ -369,6 +369,30 @@ void alert_life_restore(struct alert_life *l, const struct alert *a)
     relink(l);
 }
 
+void alert_life_restore_many(struct alert_life *l, const struct alert *list,
+                             int n)
+{
+    XGROW(l->alerts, l->cap_alerts, (size_t)l->n_alerts + (size_t)n + 1);
+    for (int k = 0; k < n; k++) {
+        const struct alert *a = &list[k];
+        unsigned num;
+        if (a->closed) {
+            continue;
+        }
+        if (sscanf(a->id, "A-%u", &num) == 1 && num >= l->next_id) {
+            l->next_id = num + 1;
+        }
+        l->alerts[l->n_alerts++] = *a;
+        if (a->camera >= 0 && a->camera < l->n_cams && !a->cleared) {
+            struct cam_track *c = &l->cams[a->camera];
+            snprintf(c->cond, sizeof(c->cond), "%s", a->condition);
+            snprintf(c->detail, sizeof(c->detail), "%s", a->detail);
+            c->since_ms = a->raised_ms;
+        }
+    }
+    relink(l);
+}
+
 const struct alert *alert_life_open(const struct alert_life *l, int *n)
 {
     *n = l->n_alerts;

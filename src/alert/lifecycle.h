@@ -26,6 +26,9 @@
 #include <stdint.h>
 
 #define ALERT_NO_CAMERA (-1)
+/* Restored for a camera the config no longer has: kept open until an
+ * operator closes it, never taken for the wall-wide alert. */
+#define ALERT_GONE_CAMERA (-2)
 
 struct alert_rules {
     int64_t raise_after_ms;
@@ -83,6 +86,10 @@ int alert_life_close(struct alert_life *l, const char *id, const char *by,
 /* Re-create an alert read back from the journal (restart), without
  * emitting anything. Camera conditions are re-checked as they arrive. */
 void alert_life_restore(struct alert_life *l, const struct alert *a);
+/* The same for n alerts with distinct ids, none open yet (at start): in
+ * time linear in n. */
+void alert_life_restore_many(struct alert_life *l, const struct alert *list,
+                             int n);
 
 /* Alerts not closed, oldest first. *n receives the count; the array is
  * owned by l and valid until the next call into l. */

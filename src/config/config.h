@@ -121,6 +121,8 @@ struct config {
     char *token_file;
 
     char *journal;
+    int64_t journal_max_bytes;  /* rotate past this size */
+    int journal_keep;           /* archives kept */
     int64_t stall_after_ms;     /* 0: max(1 s, 10 frame intervals) */
     int64_t raise_after_ms;
     int64_t clear_after_ms;

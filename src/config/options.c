@@ -26,6 +26,37 @@ void opt_format_duration(int64_t ms, char *buf, size_t size)
     }
 }
 
+void opt_format_bytes(int64_t n, char *buf, size_t size)
+{
+    static const char *const units[] = { "B", "KiB", "MiB", "GiB" };
+    int u = 0;
+    while (u < 3 && n && n % 1024 == 0) {
+        n /= 1024;
+        u++;
+    }
+    snprintf(buf, size, "%lld%s", (long long)n, units[u]);
+}
+
+bool opt_parse_bytes(const char *s, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (end == s || errno || v < 0) {
+        return false;
+    }
+    int64_t mul = !strcmp(end, "") || !strcmp(end, "B") ? 1
+                  : !strcmp(end, "KiB")                 ? 1024
+                  : !strcmp(end, "MiB")                 ? 1024 * 1024
+                  : !strcmp(end, "GiB") ? INT64_C(1024) * 1024 * 1024
+                                        : 0;
+    if (!mul || v > INT64_MAX / mul) {
+        return false;
+    }
+    *out = v * mul;
+    return true;
+}
+
 static char *path_of(const char *value, const char *dir)
 {
     return value[0] == '/' || !dir ? xstrdup(value)
@@ -101,6 +132,12 @@ static void set_default(const struct opt *o, void *base, const char *dir)
         *AT(base, o->off, int64_t) = 0;
         if (d && !config_parse_duration(d, AT(base, o->off, int64_t))) {
             abort(); /* a table's own default is always valid */
+        }
+        break;
+    case OPT_BYTES:
+        *AT(base, o->off, int64_t) = 0;
+        if (d && !opt_parse_bytes(d, AT(base, o->off, int64_t))) {
+            abort();
         }
         break;
     case OPT_FRACTION:
@@ -206,6 +243,19 @@ static void parse_one(struct cfg_ctx *cx, const struct opt *o,
     case OPT_DURATION:
         if (yp_duration(yp, n, what, AT(base, o->off, int64_t))) {
             parse_range(cx, o, n, what, AT(base, o->off, int64_t));
+        }
+        break;
+    case OPT_BYTES:
+        if ((s = yp_str(yp, n, what)) &&
+            !opt_parse_bytes(s, AT(base, o->off, int64_t))) {
+            ERR(cx, n, "%s: '%s' is not a size (64KiB, 16MiB, 1GiB)", what,
+                s);
+        } else if (s && (*AT(base, o->off, int64_t) < o->min ||
+                         (o->max && *AT(base, o->off, int64_t) > o->max))) {
+            char lo[32], hi[32];
+            opt_format_bytes(o->min, lo, sizeof(lo));
+            opt_format_bytes(o->max, hi, sizeof(hi));
+            ERR(cx, n, "%s: must be between %s and %s", what, lo, hi);
         }
         break;
     case OPT_FRACTION:
@@ -327,6 +377,7 @@ static bool same(const struct opt *o, const void *a, const void *b)
     case OPT_ENUM:
         return *CAT(a, o->off, int) == *CAT(b, o->off, int);
     case OPT_DURATION:
+    case OPT_BYTES:
         return *CAT(a, o->off, int64_t) == *CAT(b, o->off, int64_t);
     case OPT_FRACTION:
         return *CAT(a, o->off, double) == *CAT(b, o->off, double);
@@ -401,6 +452,13 @@ static const char *type_name(const struct opt *o, char *buf, size_t size)
         } else {
             snprintf(buf, size, "duration");
         }
+        return buf;
+    }
+    case OPT_BYTES: {
+        char lo[32], hi[32];
+        opt_format_bytes(o->min, lo, sizeof(lo));
+        opt_format_bytes(o->max, hi, sizeof(hi));
+        snprintf(buf, size, "size, %s to %s", lo, hi);
         return buf;
     }
     case OPT_FRACTION:

@@ -37,6 +37,7 @@ enum opt_type {
     OPT_BOOL,      /* bool */
     OPT_INT,       /* int in [min, max] */
     OPT_DURATION,  /* int64_t ms in [min, max] (max 0: none) */
+    OPT_BYTES,     /* int64_t bytes in [min, max]: 512KiB, 16MiB, 1GiB */
     OPT_FRACTION,  /* double in (0, 1] */
     OPT_ENUM,      /* int: the index in names */
     OPT_SIZE,      /* int width at off, int height at off2 */
@@ -63,6 +64,7 @@ enum opt_type {
 #define OPT_IS(T, f, type) _Generic(((T *)0)->f, type: 1, default: 0)
 #define OPT_CHECK_DURATION(T, f) OPT_CHECKED(T, f, OPT_IS(T, f, int64_t))
 #define OPT_CHECK_INT(T, f) OPT_CHECKED(T, f, OPT_IS(T, f, int))
+#define OPT_CHECK_BYTES(T, f) OPT_CHECK_DURATION(T, f)
 #define OPT_CHECK_BOOL(T, f) OPT_CHECKED(T, f, OPT_IS(T, f, bool))
 #define OPT_CHECK_FRACTION(T, f) OPT_CHECKED(T, f, OPT_IS(T, f, double))
 #define OPT_CHECK_STR(T, f) OPT_CHECKED(T, f, OPT_IS(T, f, char *))
@@ -135,6 +137,9 @@ void opt_reference(const struct opt_table *t, FILE *out);
 
 /* "100ms", "2s", "5m", "1h": a duration as the config writes it. */
 void opt_format_duration(int64_t ms, char *buf, size_t size);
+/* "64KiB", "16MiB": a size; and its parser (false: malformed). */
+void opt_format_bytes(int64_t n, char *buf, size_t size);
+bool opt_parse_bytes(const char *s, int64_t *out);
 
 /* ---- the tables (tables.c, plans.c) ---- */
 

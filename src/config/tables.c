@@ -411,6 +411,18 @@ static const struct opt alerts_opts[] = {
       .help = "The alert journal: one JSON line per event, synced before "
               "any sink hears of it; read back at start.",
       .example = "/var/lib/vigil/alerts.jsonl" },
+    { "journal_max_size", OPT_FIELD(struct config, journal_max_bytes, BYTES),
+      .min = 4096, .max = INT64_C(1) << 40, .def = "16MiB",
+      .flags = OPT_RESTART,
+      .help = "The journal is rotated when it grows past this: the file "
+              "becomes JOURNAL.000001 (and so on), a new one starts, and a "
+              "checkpoint of the open alerts lets a restart read only what "
+              "came after it.",
+      .example = "64MiB" },
+    { "journal_keep", OPT_FIELD(struct config, journal_keep, INT), .min = 1,
+      .max = 10000, .def = "10", .flags = OPT_RESTART,
+      .help = "Rotated journal files kept (the oldest are deleted).",
+      .example = "50" },
     { "stall_after", OPT_FIELD(struct config, stall_after_ms, DURATION), .min = 100,
       .def_doc = "10 frame intervals, at least 500ms (1s while the rate is "
                  "unknown)",

@@ -384,42 +384,113 @@ static int parse_since(const struct vtz *tz, const char *s, int64_t *ms)
     return 0;
 }
 
-static void add_line(void *arg, const char *line)
+/* A cursor "SEQ.OFFSET". */
+static bool parse_cursor(const char *s, uint64_t *seq, int64_t *off)
 {
-    json_error_t err;
-    json_t *o = json_loads(line, 0, &err);
-    if (o) {
-        json_array_append_new(arg, o);
+    char *end;
+    unsigned long long q = strtoull(s, &end, 10);
+    if (end == s || *end != '.') {
+        return false;
     }
+    long long o = strtoll(end + 1, &end, 10);
+    if (*end || o < 0) {
+        return false;
+    }
+    *seq = q;
+    *off = o;
+    return true;
 }
 
+/* GET /api/alerts: since=TIME, after=CURSOR or before=CURSOR (nothing:
+ * the newest), limit=N (at most JOURNAL_LIMIT; 100 without). Read off the
+ * loop thread; answered in control_journal_done. */
 static void get_alerts(struct control *ctl, struct conn *c,
-                       const struct request *rq, const struct ctl_status *st)
+                       const struct request *rq)
 {
     void *ctx;
     const struct control_ops *ops = control_ops_of(ctl, &ctx);
-    char since[64], lim[32];
-    int64_t since_ms = 0;
-    int limit = JOURNAL_LIMIT;
+    char since[64], lim[32], after[48], before[48];
+    struct ctl_journal_query q = { .since_ms = INT64_MIN, .limit = 100 };
+    struct ctl_status *st;
+    if (ops->status(ctx, 0, &st) < 0) {
+        conn_send_error(c, 503, "status unavailable");
+        return;
+    }
     int has = query_get(rq->query, rq->qlen, "since", since, sizeof(since));
-    if (has < 0 || (has && parse_since(st->tz, since, &since_ms) < 0)) {
+    int bad = has < 0 || (has && parse_since(st->tz, since, &q.since_ms) < 0);
+    ops->status_free(ctx, st);
+    if (bad) {
         conn_send_error(c, 400, "since: expected RFC 3339 time or ms");
         return;
     }
     has = query_get(rq->query, rq->qlen, "limit", lim, sizeof(lim));
-    if (has > 0) {
+    if (has) {
         char *end;
-        long v = strtol(lim, &end, 10);
-        if (*end || v < 1) {
+        long v = has > 0 ? strtol(lim, &end, 10) : 0;
+        if (has < 0 || *end || v < 1) {
             conn_send_error(c, 400, "limit: expected a positive number");
             return;
         }
-        limit = v < JOURNAL_LIMIT ? (int)v : JOURNAL_LIMIT;
+        q.limit = v < JOURNAL_LIMIT ? (int)v : JOURNAL_LIMIT;
+    }
+    int ha = query_get(rq->query, rq->qlen, "after", after, sizeof(after));
+    int hb = query_get(rq->query, rq->qlen, "before", before, sizeof(before));
+    if (ha < 0 || hb < 0 ||
+        (ha && !parse_cursor(after, &q.after_seq, &q.after_off)) ||
+        (hb && !parse_cursor(before, &q.before_seq, &q.before_off))) {
+        conn_send_error(c, 400, "after/before: expected a cursor from an "
+                                "earlier answer");
+        return;
+    }
+    q.has_after = ha > 0;
+    q.has_before = hb > 0;
+    int ret = ops->journal(ctx, &q, conn_defer(c));
+    if (ret < 0) {
+        conn_send_error(c, 503, ret == -EBUSY ? "too many journal reads at "
+                                                "once"
+                                              : "journal unavailable");
+    }
+}
+
+void control_journal_done(struct control *ctl, uint64_t token,
+                          const struct ctl_journal_page *page)
+{
+    struct conn *c = control_deferred(ctl, token);
+    void *ctx;
+    const struct control_ops *ops = control_ops_of(ctl, &ctx);
+    struct ctl_status *st;
+    if (!c) {
+        return;
+    }
+    if (!page || ops->status(ctx, 0, &st) < 0) {
+        conn_send_error(c, 503, "the journal could not be read");
+        return;
     }
     json_t *events = json_array();
-    ops->journal(ctx, since_ms, limit, add_line, events);
-    conn_send_json(c, 200, json_pack("{s:o, s:o}", "events", events, "open",
-                                     alerts_json(st)));
+    for (int i = 0; i < page->n; i++) {
+        json_error_t err;
+        json_t *o = json_loads(page->lines[i], 0, &err);
+        if (o) {
+            json_array_append_new(events, o);
+        }
+    }
+    json_t *doc = json_pack("{s:o, s:o}", "events", events, "open",
+                            alerts_json(st));
+    char cur[64];
+    if (page->more_before) {
+        snprintf(cur, sizeof(cur), "%llu.%lld",
+                 (unsigned long long)page->first_seq,
+                 (long long)page->first_off);
+        json_object_set_new(doc, "before", json_string(cur));
+    }
+    if (page->more_after || page->n) {
+        /* where new lines will be: polling from here misses none */
+        snprintf(cur, sizeof(cur), "%llu.%lld",
+                 (unsigned long long)page->end_seq, (long long)page->end_off);
+        json_object_set_new(doc, "after", json_string(cur));
+    }
+    ops->status_free(ctx, st);
+    conn_send_json(c, 200, doc);
 }
 
 /* GET /api/<name> */
@@ -429,8 +500,11 @@ static void get_doc(struct control *ctl, struct conn *c, const char *name,
     void *ctx;
     const struct control_ops *ops = control_ops_of(ctl, &ctx);
     bool catalog = !strcmp(name, "layouts") || !strcmp(name, "plans");
-    if (!catalog && strcmp(name, "status") && strcmp(name, "cameras") &&
-        strcmp(name, "alerts")) {
+    if (!strcmp(name, "alerts")) {
+        get_alerts(ctl, c, rq);
+        return;
+    }
+    if (!catalog && strcmp(name, "status") && strcmp(name, "cameras")) {
         conn_send_error(c, 404, "no such route");
         return;
     }
@@ -439,15 +513,11 @@ static void get_doc(struct control *ctl, struct conn *c, const char *name,
         conn_send_error(c, 503, "status unavailable");
         return;
     }
-    if (!strcmp(name, "alerts")) {
-        get_alerts(ctl, c, rq, st);
-    } else {
-        conn_send_json(c, 200,
-                       !strcmp(name, "status")    ? status_json(st)
-                       : !strcmp(name, "cameras") ? cameras_json(st)
-                       : !strcmp(name, "layouts") ? layouts_json(st)
-                                                  : plans_json(st));
-    }
+    conn_send_json(c, 200,
+                   !strcmp(name, "status")    ? status_json(st)
+                   : !strcmp(name, "cameras") ? cameras_json(st)
+                   : !strcmp(name, "layouts") ? layouts_json(st)
+                                              : plans_json(st));
     ops->status_free(ctx, st);
 }
 

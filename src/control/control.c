@@ -213,20 +213,27 @@ const struct control_ops *control_ops_of(const struct control *c,
     return &c->ops;
 }
 
+struct conn *control_deferred(struct control *ctl, uint64_t token)
+{
+    for (struct conn *c = ctl->conns; c; c = c->next) {
+        if (c->reply_id == token && !c->streaming && !c->closing) {
+            return c;
+        }
+    }
+    return NULL; /* the client has gone */
+}
+
 void control_snapshot_done(struct control *ctl, uint64_t token, uint8_t *png,
                            size_t len)
 {
-    for (struct conn *c = ctl->conns; c; c = c->next) {
-        if (c->reply_id == token && !c->streaming) {
-            if (png) {
-                conn_send(c, 200, "image/png", png, len);
-            } else {
-                conn_send_error(c, 503, "snapshot failed");
-            }
-            return;
-        }
+    struct conn *c = control_deferred(ctl, token);
+    if (!c) {
+        free(png);
+    } else if (png) {
+        conn_send(c, 200, "image/png", png, len);
+    } else {
+        conn_send_error(c, 503, "snapshot failed");
     }
-    free(png);
 }
 
 /* ---- event streams ---- */

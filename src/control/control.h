@@ -234,15 +234,36 @@ void ctl_result_add(struct ctl_result *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void ctl_result_finish(struct ctl_result *r);
 
+/* A read of the journal: from a time (since), after or before a cursor,
+ * or (none of those) the newest lines. */
+struct ctl_journal_query {
+    int64_t since_ms;            /* INT64_MIN: none */
+    bool has_after, has_before;
+    uint64_t after_seq, before_seq; /* cursors: file and offset */
+    int64_t after_off, before_off;
+    int limit;
+};
+
+/* What a read found: lines (the journal's JSON text) in time order, and
+ * where to continue either way. */
+struct ctl_journal_page {
+    int n;
+    char **lines;
+    bool more_before, more_after;
+    uint64_t first_seq, end_seq;
+    int64_t first_off, end_off;
+};
+
 struct control_ops {
     /* A status snapshot (what: CTL_STATUS_* bits). 0 and *out, or a
      * negative error code. Free it with status_free. */
     int (*status)(void *ctx, unsigned what, struct ctl_status **out);
     void (*status_free)(void *ctx, struct ctl_status *st);
-    /* Journal lines (the journal's own JSON text) at or after since_ms,
-     * oldest first, at most limit, each handed to fn. 0 or negative. */
-    int (*journal)(void *ctx, int64_t since_ms, int limit,
-                   void (*fn)(void *arg, const char *line), void *arg);
+    /* Start reading the journal (off the loop thread): 0 and the answer
+     * comes through control_journal_done(token), or a negative error
+     * (-EBUSY: too many reads at once). */
+    int (*journal)(void *ctx, const struct ctl_journal_query *q,
+                   uint64_t token);
     /* Start a snapshot of screen `screen` (NULL: the first). 0 and the
      * answer comes later through control_snapshot_done(token), -ENOENT
      * for no such screen, or another negative error. */
@@ -275,6 +296,11 @@ int control_port(const struct control *c);
  * answered 503). A token whose client has gone is ignored. */
 void control_snapshot_done(struct control *c, uint64_t token, uint8_t *png,
                            size_t len);
+
+/* The answer to journal read `token` (NULL: it failed, answered 503). The
+ * page is read during the call only. */
+void control_journal_done(struct control *c, uint64_t token,
+                          const struct ctl_journal_page *page);
 
 /* Events for every /api/events client. A client that cannot keep up is
  * dropped. */

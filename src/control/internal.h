@@ -43,6 +43,8 @@ void conn_start_stream(struct conn *c);
 /* A token to answer this request later by (control_snapshot_done). */
 uint64_t conn_defer(struct conn *c);
 struct control *conn_control(struct conn *c);
+/* The connection waiting for the answer `token` (NULL: it has gone). */
+struct conn *control_deferred(struct control *ctl, uint64_t token);
 
 /* The core's ops and their context. */
 const struct control_ops *control_ops_of(const struct control *c,

@@ -471,6 +471,24 @@ static const char *web_dir(void)
     return env && *env ? env : VIGIL_WEB_DIR;
 }
 
+/* Files that hold secrets (camera passwords, the API token, the broker's
+ * password) should not be readable by everyone: say so, naming them. */
+static void check_modes(struct vigil_engine *e)
+{
+    const char *files[] = { e->set.config_path, e->cfg->token_file,
+                            e->cfg->mqtt_password_file };
+    const char *what[] = { "config", "control.token_file",
+                           "alerts.mqtt.password_file" };
+    for (int i = 0; i < 3; i++) {
+        char why[96];
+        if (files[i] && file_exposed(files[i], why, sizeof(why))) {
+            VLOG_WARN(e->log, "%s %s holds secrets but is %s: chmod o-r,g-r "
+                              "(or give it the service's group)",
+                      what[i], files[i], why);
+        }
+    }
+}
+
 /* Bind the control address; a non-loopback one demands a token. */
 static int start_control(struct vigil_engine *e,
                          const struct vigil_settings *s)
@@ -566,6 +584,7 @@ int vigil_engine_create(struct vigil_engine **out,
         goto fail;
     }
     const struct config *cfg = e->cfg;
+    check_modes(e);
     e->n_cams = cfg->n_cameras;
     e->n_screens = cfg->n_screens;
     e->pacer = source_pacer_create(RECONNECT_SPACING_NS);

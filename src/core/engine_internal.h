@@ -81,6 +81,7 @@ struct vigil_engine {
     int64_t sampled_ns;           /* loads and rates last sampled */
     bool dirty;                   /* the scene must be published */
     bool patrol_due;              /* evaluate the patrol before publishing */
+    int journal_reads;            /* API journal reads on the pool */
     struct engine_event *events, **events_tail;
 
     pthread_t loop_thread;
@@ -121,8 +122,11 @@ void engine_camera_fill(const struct vigil_engine *e, int i, int64_t now_ns,
                         struct ctl_camera *out);
 void engine_screen_fill(const struct vigil_engine *e, int s,
                         struct ctl_screen *out);
-int engine_journal(void *ctx, int64_t since_ms, int limit,
-                   void (*fn)(void *arg, const char *line), void *arg);
+
+/* ---- history.c ---- */
+
+int engine_journal(void *ctx, const struct ctl_journal_query *q,
+                   uint64_t token);
 
 /* ---- commands.c ---- */
 

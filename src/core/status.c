@@ -318,11 +318,3 @@ void engine_status_free(void *ctx, struct ctl_status *st)
     config_unref(st->hold); /* the config the snapshot was taken of */
     free(st);
 }
-
-int engine_journal(void *ctx, int64_t since_ms, int limit,
-                   void (*fn)(void *arg, const char *line), void *arg)
-{
-    struct vigil_engine *e = ctx;
-    alert_bus_read(e->alerts, since_ms, limit, fn, arg);
-    return 0;
-}

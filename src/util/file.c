@@ -1,5 +1,7 @@
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "util/file.h"
 #include "util/mem.h"
@@ -18,4 +20,23 @@ char *file_first_line(const char *path)
     }
     line[strcspn(line, "\r\n")] = 0;
     return xstrdup(line);
+}
+
+const char *file_exposed(const char *path, char *buf, size_t size)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        return NULL;
+    }
+    unsigned mode = st.st_mode & 0777;
+    if (mode & 0004) {
+        snprintf(buf, size, "mode %04o: readable by every user", mode);
+        return buf;
+    }
+    if ((mode & 0040) && st.st_gid != getegid()) {
+        snprintf(buf, size, "mode %04o: readable by group %u", mode,
+                 (unsigned)st.st_gid);
+        return buf;
+    }
+    return NULL;
 }
