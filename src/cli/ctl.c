@@ -19,6 +19,7 @@
 #include "cli/ctl.h"
 #include "util/file.h"
 #include "util/mem.h"
+#include "util/url.h"
 
 struct buf {
     char *data;
@@ -63,7 +64,9 @@ static long request(const char *base, const char *token, const char *path,
     if (rc == CURLE_OK) {
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
     } else {
-        fprintf(stderr, "vigil ctl: %s: %s\n", base, curl_easy_strerror(rc));
+        char shown[512];
+        url_redact(base, shown, sizeof(shown)); /* never its credentials */
+        fprintf(stderr, "vigil ctl: %s: %s\n", shown, curl_easy_strerror(rc));
     }
     curl_slist_free_all(h);
     free(auth);

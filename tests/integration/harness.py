@@ -73,17 +73,26 @@ SANITIZER_REPORTS = ("runtime error:", "ERROR: AddressSanitizer",
                      "ERROR: LeakSanitizer")
 
 
+def clean_exit(rc, output, what="vigil"):
+    """A wall stopped by SIGTERM exits 0, with no sanitizer report."""
+    report = [l for l in output.splitlines()
+              if any(s in l for s in SANITIZER_REPORTS)]
+    return check(rc == 0 and not report,
+                 "%s exits cleanly on SIGTERM (status %s%s)"
+                 % (what, rc, ", " + report[0] if report else ""))
+
+
+def stop_cleanly(wall):
+    """Stop a wall in the middle of a test, with finish()'s check."""
+    return clean_exit(wall.stop(), wall.log())
+
+
 def finish(*closables):
     """Stop everything; a wall must exit 0 on SIGTERM with no sanitizer
     report in its log (under build-asan, every test checks that)."""
     for c in closables:
         if isinstance(c, Vigil):
-            rc = c.stop()
-            report = [l for l in c.log().splitlines()
-                      if any(s in l for s in SANITIZER_REPORTS)]
-            check(rc == 0 and not report,
-                  "vigil exits cleanly on SIGTERM (status %s%s)"
-                  % (rc, ", " + report[0] if report else ""))
+            stop_cleanly(c)
         else:
             c.close()
     print("%d passed, %d failed" % (len(passes), len(failures)))

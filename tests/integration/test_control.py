@@ -12,9 +12,9 @@ import threading
 import time
 import urllib.request
 
-from harness import (VIGIL, RtspServer, Vigil, centre_colour, check, finish,
-                     free_port, log, make_clip, tile_rects, wait_for,
-                     which_colour)
+from harness import (RtspServer, VIGIL, Vigil, centre_colour, check,
+                     clean_exit, finish, free_port, log, make_clip,
+                     stop_cleanly, tile_rects, wait_for, which_colour)
 
 PASSWORD = "Pa55-w0rd-secret"
 CAMS = ["red", "green", "blue", "yellow", "magenta", "cyan"]
@@ -237,7 +237,7 @@ for args in (["pause", "30"], ["resume"], ["pin", "main", "0", "red", "5"],
 everything = [wall.get(p)[2].decode() for p in
               ("/api/status", "/api/cameras", "/metrics",
                "/api/alerts")] + [json.dumps(events)]
-wall.stop()
+stop_cleanly(wall)
 everything.append(wall.log())
 everything.append(open(wall.journal).read())
 check(all(PASSWORD not in x for x in everything),
@@ -284,6 +284,7 @@ check(code_of({"Authorization": "Bearer t0ken-0123456789abcdef"}) == 200,
       "right token: 200")
 proc.terminate()
 out = proc.communicate(timeout=10)[0]
+clean_exit(proc.returncode, out, "the secured wall")
 check("401" in out and "t0ken-0123456789abcdef" not in out and
       "wrong-token-xyz" not in out, "401s logged without the token")
 finish(srv, private)

@@ -12,8 +12,9 @@ sheds: small tiles go to keyframes only, counted in /api/status and
 /metrics, and no camera is called stalled for it."""
 import time
 
-from harness import (Vigil, RtspServer, centre_colour, check, finish, log,
-                     make_clip, tile_rects, wait_for, which_colour)
+from harness import (RtspServer, Vigil, centre_colour, check, finish, log,
+                     make_clip, stop_cleanly, tile_rects, wait_for,
+                     which_colour)
 
 srv = RtspServer({
     "duo": make_clip("duo", "blue", size="1280x720"),
@@ -104,7 +105,7 @@ check(duo()["state"] == "live" and not [
 srv.command("start", "duo-sub")
 check(wait_for(lambda: duo()["stream"] == "sub", 40, "sub back"),
       "substream back: the tile returns to it")
-wall.stop()
+stop_cleanly(wall)
 
 # ---- overload: shed to keyframes only, counted, no false stalls ----
 CAMS = ["red", "green", "blue", "yellow"]
