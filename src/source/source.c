@@ -616,15 +616,6 @@ static int decode_in_slot(struct source *s, struct session *ss, uint64_t mode,
 {
     int64_t waited = decode_slot_take(s->p.slots);
     int64_t t0 = vt_mono_ns();
-    if (waited && !(atomic_load(&s->want) & MODE_ON)) {
-        /* hidden while it waited for a slot: nobody will see it (the
-         * GOP cache has the packet, should it be shown again) */
-        decode_slot_give(s->p.slots);
-        av_packet_unref(ss->pkt);
-        release_decoder(s, ss);
-        packet_seen(s, ss, size, 0, waited, ss->gop_valid, false);
-        return 0;
-    }
     int ret = apply_mode(s, ss, mode);
     if (ret < 0) {
         decode_slot_give(s->p.slots);

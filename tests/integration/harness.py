@@ -222,14 +222,30 @@ class Broker:
     survives a broker restart; and a mosquitto_sub that records every
     message ("topic payload" lines) under a persistent session."""
 
-    def __init__(self, topic):
+    def __init__(self, topic, users=None):
+        """users {name: password}: the broker wants one of them (the
+        recorder signs in as the first)."""
         self.dir = tempfile.mkdtemp(prefix="vigil-mqtt-")
         self.port = free_port()
         self.conf = os.path.join(self.dir, "mosquitto.conf")
+        auth = "allow_anonymous true\n"
+        self.users = users or {}
+        if users:
+            pw = os.path.join(self.dir, "passwd")
+            for u, p in users.items():
+                subprocess.run(["mosquitto_passwd", "-b"] +
+                               ([] if os.path.exists(pw) else ["-c"]) +
+                               [pw, u, p], check=True,
+                               stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+            # mosquitto drops root for its own user: let it read them
+            os.chmod(self.dir, 0o755)
+            os.chmod(pw, 0o644)
+            auth = "allow_anonymous false\npassword_file %s\n" % pw
         with open(self.conf, "w") as f:
-            f.write("listener %d 127.0.0.1\nallow_anonymous true\n"
+            f.write("listener %d 127.0.0.1\n%s"
                     "persistence true\npersistence_location %s/\n"
-                    % (self.port, self.dir))
+                    % (self.port, auth, self.dir))
         self.proc = None
         self.start()
         self.out_path = os.path.join(self.dir, "sub.out")
@@ -237,7 +253,10 @@ class Broker:
         self.sub = spawn(
             ["mosquitto_sub", "-h", "127.0.0.1", "-p", str(self.port),
              "-t", topic + "/#", "-v", "-q", "1", "-c", "-i",
-             "vigil-test-sub"], stdout=self.out, stderr=subprocess.DEVNULL)
+             "vigil-test-sub"] + (["-u", list(self.users)[0], "-P",
+                                   list(self.users.values())[0]]
+                                  if self.users else []),
+            stdout=self.out, stderr=subprocess.DEVNULL)
 
     def start(self):
         self.proc = spawn(["mosquitto", "-c", self.conf],

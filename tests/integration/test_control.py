@@ -173,7 +173,46 @@ except urllib.error.HTTPError as e:
     code = e.code
 check(code == 400, "bad body: 400")
 
-# ---- limits: oversized and trickled requests ----
+# ---- truthful answers: methods, argument types, for_s ----
+def raw(method, path, body=None):
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (wall.port, path),
+                                 data=body, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+check(raw("HEAD", "/api/status") == 405 and raw("PUT", "/api/pause") == 405
+      and raw("DELETE", "/api/status") == 405 and raw("HEAD", "/") == 405,
+      "HEAD, PUT and DELETE answer 405")
+for body, what in ((b"[]", "an array"), (b"3", "a number"),
+                   (b'{"screen": 5}', "a number for a screen"),
+                   (b'{"tile": "x", "screen": "main"}', "a string for a tile"),
+                   (b'{"for_s": 0}', "for_s 0"), (b'{"for_s": -5}', "for_s < 0"),
+                   (b'{"for_s": 1e300}', "for_s 1e300"),
+                   (b'{"for_s": 40000000}', "for_s over a year"),
+                   (b'{"for_s": "soon"}', "for_s a string")):
+    cmd = "/api/pin" if b"tile" in body else "/api/pause"
+    check(raw("POST", cmd, body) == 400, "%s answers 400" % what)
+check(not wall.status()["overrides"].get("paused"),
+      "and none of them paused the wall")
+
+# ---- limits: connections, oversized and trickled requests ----
+idle = []
+for _ in range(260):
+    idle.append(socket.create_connection(("127.0.0.1", wall.port)))
+time.sleep(0.5)
+try:
+    code = raw("GET", "/api/status")
+except (ConnectionError, OSError):
+    code = None
+check(code == 503, "past 256 connections: 503 (%s)" % code)
+for sock in idle:
+    sock.close()
+check(wait_for(lambda: raw("GET", "/api/status") == 200, 5, "room again"),
+      "when they close, requests are answered again")
 s = socket.create_connection(("127.0.0.1", wall.port))
 s.sendall(b"POST /api/pause HTTP/1.1\r\nHost: x\r\nContent-Length: 100000"
           b"\r\n\r\n" + b"x" * 40000)
