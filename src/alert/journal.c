@@ -448,7 +448,9 @@ static int tail_lines(FILE *f, int64_t end, int need, char **out,
             free(grown);
             break;
         }
-        memcpy(grown + chunk, acc, len);
+        if (len) {
+            memcpy(grown + chunk, acc, len);
+        }
         free(acc);
         acc = grown;
         len += chunk;

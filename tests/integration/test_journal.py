@@ -9,6 +9,7 @@ rotating every few KiB loses no event, and after a SIGKILL its open alert
 comes back under its id. Journal files are 0640; a config anyone can read
 is named in a warning. (Timings are measured in bench/journal-bench; here
 they are asserted loosely.)"""
+import calendar
 import json
 import os
 import stat
@@ -145,6 +146,7 @@ check(wall.stop() == 0, "clean exit")
 dead = free_port()
 small = Vigil("""
 wall:
+  timezone: Asia/Shanghai
   screens: [{id: main, size: 320x180}]
 alerts:
   journal: '@JOURNAL@'
@@ -179,6 +181,33 @@ check(got == written, "every event read back across %d files, in order "
       "(%d of %d)" % (len(files), len(got), len(written)))
 check(sum(e.get("event") == "override" for e in got) == 200,
       "all 200 operator actions are there")
+
+# ---- since= in a wall eight hours east of this (UTC) machine ----
+ev = got[len(got) // 2]
+ts = ev["ts"]                                    # e.g. ...T05:12:07.412+08:00
+check(ts.endswith("+08:00"), "the journal writes the wall's offset: %s" % ts)
+local = ts[:-6]
+as_utc = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(
+    calendar.timegm(time.strptime(local[:19], "%Y-%m-%dT%H:%M:%S")) -
+    8 * 3600)) + local[19:] + "Z"
+
+
+def first_since(value):
+    doc = json.loads(small.get("/api/alerts?limit=1&since=" +
+                               urllib.parse.quote(value, safe=""))[2])
+    return doc["events"][0] if doc["events"] else None
+
+
+first = next(e for e in got if e["ts"] >= ts)
+check(first_since(ts) == first and first_since(as_utc) == first and
+      first_since(local) == first,
+      "since= with +08:00, as Z, and as a local time in the wall's zone "
+      "all find the same event (%s)" % ts)
+late = first_since(local + "Z")                  # the old bug: local as UTC
+check(late is None or late["ts"] > ts,
+      "a local time read as UTC lands 8 h later (%s)"
+      % (late["ts"] if late else None))
+
 small.kill()
 small.start()
 st = small.status()
