@@ -304,9 +304,9 @@ proc = subprocess.Popen([VIGIL, path, "--headless", "--listen",
                         stderr=subprocess.STDOUT, text=True)
 
 
-def code_of(headers):
-    req = urllib.request.Request("http://127.0.0.1:%d/api/status" % port,
-                                 headers=headers)
+def code_of(headers, query=""):
+    req = urllib.request.Request("http://127.0.0.1:%d/api/status%s"
+                                 % (port, query), headers=headers)
     try:
         return urllib.request.urlopen(req, timeout=5).status
     except urllib.error.HTTPError as e:
@@ -321,6 +321,8 @@ check(code_of({"Authorization": "Bearer wrong-token-xyz"}) == 401,
       "wrong token: 401")
 check(code_of({"Authorization": "Bearer t0ken-0123456789abcdef"}) == 200,
       "right token: 200")
+check(code_of({}, "?access_token=t0ken-0123456789abcdef") == 401,
+      "the token in the URL is not accepted: 401")
 proc.terminate()
 out = proc.communicate(timeout=10)[0]
 clean_exit(proc.returncode, out, "the secured wall")
