@@ -3,7 +3,8 @@
  *
  *   vigil [CONFIG] [--headless] [--listen HOST:PORT] [-v|-q]
  *   vigil --check CONFIG
- *   vigil --config-reference
+ *   vigil --config-reference [man]
+ *   vigil --version
  *
  * Without CONFIG it runs the built-in demo wall. Without a display
  * (neither DISPLAY nor WAYLAND_DISPLAY set) it runs headless.
@@ -32,7 +33,8 @@ static void usage(FILE *f)
 {
     fputs("usage: vigil [CONFIG] [--headless] [--listen HOST:PORT] [-v|-q]\n"
           "       vigil --check CONFIG\n"
-          "       vigil --config-reference\n"
+          "       vigil --config-reference [man]\n"
+          "       vigil --version\n"
           "       vigil plan CONFIG --at 'YYYY-MM-DD HH:MM'\n"
           "       vigil plan CONFIG --from 'YYYY-MM-DD HH:MM' --to '...'\n"
           "       vigil ctl [--url URL] [--token-file F] COMMAND ...\n"
@@ -41,6 +43,8 @@ static void usage(FILE *f)
           "  --check CONFIG    validate CONFIG, print every error, exit 1 if "
           "any\n"
           "  --config-reference  every config key: type, default, meaning\n"
+          "                    (Markdown; man: the vigil.yaml(5) page)\n"
+          "  --version         Vigil's and its libraries' versions\n"
           "  --headless        render off-screen; see /api/snapshot.png\n"
           "  --listen H:P      override control.listen\n"
           "  plan ... --at T   what plays at local time T, and the next change\n"
@@ -87,6 +91,13 @@ int main(int argc, char **argv)
     }
     if (argc == 2 && !strcmp(argv[1], "--config-reference")) {
         return vigil_config_reference(stdout) == 0 ? 0 : 1;
+    }
+    if (argc == 3 && !strcmp(argv[1], "--config-reference") &&
+        !strcmp(argv[2], "man")) {
+        return vigil_config_manpage(stdout) == 0 ? 0 : 1;
+    }
+    if (argc == 2 && !strcmp(argv[1], "--version")) {
+        return vigil_version_print(stdout) == 0 ? 0 : 1;
     }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];

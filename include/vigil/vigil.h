@@ -135,6 +135,19 @@ VIGIL_API int vigil_config_check(const char *path,
  */
 VIGIL_API int vigil_config_reference(FILE *out);
 
+/* The same reference as a man page, vigil.yaml(5), in roff. Returns 0. */
+VIGIL_API int vigil_config_manpage(FILE *out);
+
+/* Vigil's version, e.g. "0.1.0". */
+VIGIL_API const char *vigil_version(void);
+
+/*
+ * Print Vigil's version and the versions of the libraries it runs with
+ * (FFmpeg's libraries, SDL, libuv), as linked at run time and, where they
+ * differ, as built against. Returns 0.
+ */
+VIGIL_API int vigil_version_print(FILE *out);
+
 /*
  * Answer "what plays when" for a configuration, without running it.
  * Times are local to wall.timezone, written "YYYY-MM-DD HH:MM[:SS]".

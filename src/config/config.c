@@ -11,6 +11,7 @@
  * an operator fixes a file in one pass.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include "config/layouts.h"
 #include "config/options.h"
 #include "config/yaml.h"
+#include "util/datadir.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/tz.h"
@@ -153,14 +155,18 @@ struct config *config_load(const char *path, const char *text,
     return c;
 }
 
-#ifndef VIGIL_LAYOUTS_DIR
-#define VIGIL_LAYOUTS_DIR "layouts"
-#endif
+static char *layouts_dir;
+
+static void find_layouts(void)
+{
+    layouts_dir = datadir_find("layouts");
+}
 
 const char *config_layouts_dir(void)
 {
-    const char *env = getenv("VIGIL_LAYOUTS_DIR");
-    return env && *env ? env : VIGIL_LAYOUTS_DIR;
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, find_layouts);
+    return layouts_dir;
 }
 
 struct config *config_load_file(const char *path, struct vlog *log)

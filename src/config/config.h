@@ -179,7 +179,7 @@ void cfg_errors_finish(struct cfg_errors *e);
 struct config *config_load(const char *path, const char *text,
                            const char *layouts_dir, struct cfg_errors *errs);
 
-/* Where the shipped layouts are: $VIGIL_LAYOUTS_DIR, else the build's. */
+/* Where the shipped layouts are (util/datadir.h), looked up once. */
 const char *config_layouts_dir(void);
 
 /* config_load() of a file with the shipped layouts, logging every error
@@ -214,6 +214,8 @@ void cfg_diff_finish(struct cfg_diff *d);
 /* Every key of the config in Markdown (docs/configuration.md), from the
  * option tables. */
 void config_reference(FILE *out);
+/* The same as the man page vigil.yaml(5). */
+void config_manpage(FILE *out, const char *version);
 
 /* The plan the wall runs when no schedule rule with a condition is
  * evaluated: the first rule without `when`, else the first plan. */

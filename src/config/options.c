@@ -486,32 +486,45 @@ static const char *type_name(const struct opt *o, char *buf, size_t size)
     return "?";
 }
 
+/* One key's reference entry, the same for every format. */
+struct ref_row {
+    char type[256];
+    char def[160];
+    const char *reload;
+};
+
+static void ref_row(const struct opt *o, struct ref_row *r)
+{
+    bool per_key = o->type == OPT_SECTION || (o->flags & OPT_PER_KEY);
+    char tmp[256];
+    snprintf(r->type, sizeof(r->type), "%s", type_name(o, tmp, sizeof(tmp)));
+    if (o->type == OPT_SECTION) {
+        snprintf(r->def, sizeof(r->def), "see its keys");
+    } else if (o->def_doc) {
+        snprintf(r->def, sizeof(r->def), "%s", o->def_doc);
+    } else if (o->def) {
+        snprintf(r->def, sizeof(r->def), "`%s`", o->def);
+    } else if (o->flags & OPT_REQUIRED) {
+        snprintf(r->def, sizeof(r->def), "required");
+    } else {
+        snprintf(r->def, sizeof(r->def), "none");
+    }
+    r->reload = per_key ? "per key"
+                : o->flags & OPT_RESTART ? "restart"
+                                         : "live";
+}
+
 static void reference_rows(const struct opt_table *t, FILE *out)
 {
     fprintf(out, "| key | type | default | on reload | example | meaning "
                  "|\n|---|---|---|---|---|---|\n");
     for (const struct opt *o = t->opts; o->key; o++) {
-        char type[256];
-        char def[160];
-        bool per_key = o->type == OPT_SECTION || (o->flags & OPT_PER_KEY);
-        if (o->type == OPT_SECTION) {
-            snprintf(def, sizeof(def), "see its keys");
-        } else if (o->def_doc) {
-            snprintf(def, sizeof(def), "%s", o->def_doc);
-        } else if (o->def) {
-            snprintf(def, sizeof(def), "`%s`", o->def);
-        } else if (o->flags & OPT_REQUIRED) {
-            snprintf(def, sizeof(def), "required");
-        } else {
-            snprintf(def, sizeof(def), "none");
-        }
+        struct ref_row r;
+        ref_row(o, &r);
         fprintf(out, "| `%s` | %s | %s | %s | %s%s%s | %s |\n", o->key,
-                type_name(o, type, sizeof(type)), def,
-                per_key                  ? "per key"
-                : o->flags & OPT_RESTART ? "restart"
-                                         : "live",
-                o->example ? "`" : "", o->example ? o->example : "",
-                o->example ? "`" : "", o->help);
+                r.type, r.def, r.reload, o->example ? "`" : "",
+                o->example ? o->example : "", o->example ? "`" : "",
+                o->help);
     }
     fputc('\n', out);
 }
@@ -526,6 +539,72 @@ void opt_reference(const struct opt_table *t, FILE *out)
     for (const struct opt *o = t->opts; o->key; o++) {
         if (o->sub) {
             opt_reference(o->sub, out);
+        }
+    }
+}
+
+/* Text for roff: `code` in bold, *emphasis* in italics, Markdown's "\\|"
+ * as "|", backslashes escaped, and no line that roff would read as a
+ * request. */
+static void man_text(FILE *out, const char *s)
+{
+    bool bold = false, italic = false;
+    fputs("\\&", out);
+    for (; *s; s++) {
+        if (*s == '`') {
+            fputs(bold ? "\\fR" : "\\fB", out);
+            bold = !bold;
+        } else if (*s == '*' && !bold) {
+            fputs(italic ? "\\fR" : "\\fI", out);
+            italic = !italic;
+        } else if (*s == '\\' && s[1] == '|') {
+            fputc('|', out);
+            s++;
+        } else if (*s == '\\') {
+            fputs("\\e", out);
+        } else if (*s == '-') {
+            fputs("\\-", out);
+        } else if (*s == '\n') {
+            fputs("\n\\&", out);
+        } else {
+            fputc(*s, out);
+        }
+    }
+    if (bold || italic) {
+        fputs("\\fR", out);
+    }
+}
+
+void opt_manpage(const struct opt_table *t, FILE *out)
+{
+    fputs(".SS \"", out);
+    fputs(t->path[0] ? t->path : "top level", out);
+    fputs("\"\n.PP\n", out);
+    man_text(out, t->help);
+    fputc('\n', out);
+    for (const struct opt *o = t->opts; o->key; o++) {
+        struct ref_row r;
+        ref_row(o, &r);
+        fputs(".TP\n.B ", out);
+        man_text(out, o->key);
+        fputs("\n", out);
+        man_text(out, o->help);
+        fputs("\n.br\nType: ", out);
+        man_text(out, r.type);
+        fputs("; default: ", out);
+        man_text(out, r.def);
+        fputs("; on reload: ", out);
+        man_text(out, r.reload);
+        if (o->example) {
+            fputs(".\n.br\nExample: \\fB", out);
+            man_text(out, o->example);
+            fputs("\\fR", out);
+        }
+        fputs("\n", out);
+    }
+    for (const struct opt *o = t->opts; o->key; o++) {
+        if (o->sub) {
+            opt_manpage(o->sub, out);
         }
     }
 }

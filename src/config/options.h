@@ -134,6 +134,8 @@ void opt_diff(const struct opt_table *t, const char *path, const void *a,
 void opt_diff_add(struct cfg_diff *d, const char *key, bool restart);
 /* Markdown reference of t and the tables below it. */
 void opt_reference(const struct opt_table *t, FILE *out);
+/* The same, as the sections of a man page (roff). */
+void opt_manpage(const struct opt_table *t, FILE *out);
 
 /* "100ms", "2s", "5m", "1h": a duration as the config writes it. */
 void opt_format_duration(int64_t ms, char *buf, size_t size);

@@ -109,6 +109,12 @@ int cameras_start(struct cameras *cs, const struct config *cfg,
 
 void cameras_stop(struct cameras *cs)
 {
+    /* every worker stops (and closes its session) at once; then each is
+     * joined */
+    for (int i = 0; i < cs->n; i++) {
+        source_stop(cs->cams[i].src);
+        source_stop(cs->cams[i].sub_src);
+    }
     for (int i = 0; i < cs->n; i++) {
         source_destroy(cs->cams[i].src);
         source_destroy(cs->cams[i].sub_src);

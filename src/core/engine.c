@@ -32,7 +32,6 @@
 
 #include "alert/alert.h"
 #include "core/cameras.h"
-#include "core/demo.h"
 #include "core/engine_internal.h"
 #include "core/health.h"
 #include "core/load.h"
@@ -40,16 +39,11 @@
 #include "core/snapshots.h"
 #include "decode/slots.h"
 #include "render/scene.h"
-#include "util/file.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/time.h"
 #include "util/tz.h"
 
-#ifndef VIGIL_WEB_DIR
-#define VIGIL_WEB_DIR "web"
-#endif
-#define FONT_PATH "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 #define VIGIL_MAX_ALLOC (64u << 20)
 /* How often camera health is looked at: the stall-detection granularity. */
 #define HEALTH_PERIOD_MS 25
@@ -62,50 +56,6 @@ void vigil_settings_default(struct vigil_settings *s)
 {
     memset(s, 0, sizeof(*s));
     s->log_level = VIGIL_LOG_INFO;
-}
-
-/* Load and validate a config file (NULL path: the demo), logging every
- * error. */
-static struct config *load_config(const char *path, struct vlog *log)
-{
-    if (path) {
-        return config_load_file(path, log);
-    }
-    struct cfg_errors errs = { 0 };
-    char *text = demo_config_text(FONT_PATH);
-    struct config *c = config_load("<demo>", text, config_layouts_dir(),
-                                   &errs);
-    free(text);
-    for (size_t i = 0; i < errs.n; i++) {
-        VLOG_ERR(log, "%s", errs.msgs[i]);
-    }
-    cfg_errors_finish(&errs);
-    return c;
-}
-
-int vigil_config_check(const char *path, const struct vigil_settings *s)
-{
-    vlog_setup(s->log_level, s->log_cb, s->log_cookie);
-    struct vlog *log = vlog_create(NULL, "config");
-    if (access(path, R_OK) != 0) {
-        int err = -errno;
-        VLOG_ERR(log, "%s: %s", path, strerror(errno));
-        vlog_destroy(log);
-        return err;
-    }
-    struct config *c = load_config(path, log);
-    vlog_destroy(log);
-    if (!c) {
-        return VIGIL_ECONFIG;
-    }
-    config_unref(c);
-    return 0;
-}
-
-int vigil_config_reference(FILE *out)
-{
-    config_reference(out);
-    return 0;
 }
 
 /* ---- the publish point (publish.c does the work) ---- */
@@ -319,7 +269,7 @@ void engine_patrol_update(struct vigil_engine *e)
 
 /* ---- snapshots ---- */
 
-static int snapshot_start(void *ctx, const char *screen_id, uint64_t token)
+int engine_snapshot_start(void *ctx, const char *screen_id, uint64_t token)
 {
     struct vigil_engine *e = ctx;
     int s = screen_id ? config_find_screen(e->cfg, screen_id) : 0;
@@ -401,6 +351,7 @@ static void close_handles(struct vigil_engine *e)
     uv_close((uv_handle_t *)&e->publish, NULL);
     uv_close((uv_handle_t *)&e->sigint, NULL);
     uv_close((uv_handle_t *)&e->sigterm, NULL);
+    engine_service_close(e);
     uv_close((uv_handle_t *)&e->doorbell, NULL);
 }
 
@@ -427,6 +378,7 @@ static void on_signal(uv_signal_t *s, int signum)
 {
     struct vigil_engine *e = s->data;
     VLOG_INFO(e->log, "signal %d: stopping", signum);
+    engine_service_stopping(e);
     vigil_engine_quit(e);
 }
 
@@ -436,6 +388,7 @@ static void *loop_main(void *arg)
     uv_timer_start(&e->health_timer, health_fire, HEALTH_PERIOD_MS,
                    HEALTH_PERIOD_MS);
     uv_prepare_start(&e->publish, publish_cb);
+    engine_service_start(e);
     /* The plan and its epoch come from the schedule, so a restart
      * resumes on the page the wall would be showing. */
     engine_patrol_update(e);
@@ -447,83 +400,6 @@ static void status_cb(void *ctx)
 {
     struct vigil_engine *e = ctx;
     uv_async_send(&e->doorbell);
-}
-
-/* Read the first line of a token file; NULL (logged) when unreadable or
- * too short. */
-static char *read_token(const char *path, struct vlog *log)
-{
-    char *token = file_first_line(path);
-    if (!token) {
-        VLOG_ERR(log, "cannot read control.token_file %s", path);
-    } else if (strlen(token) < 16) {
-        VLOG_ERR(log, "control.token_file %s: the token must be at least "
-                      "16 characters", path);
-        free(token);
-        token = NULL;
-    }
-    return token;
-}
-
-static const char *web_dir(void)
-{
-    const char *env = getenv("VIGIL_WEB_DIR");
-    return env && *env ? env : VIGIL_WEB_DIR;
-}
-
-/* Files that hold secrets (camera passwords, the API token, the broker's
- * password) should not be readable by everyone: say so, naming them. */
-static void check_modes(struct vigil_engine *e)
-{
-    const char *files[] = { e->set.config_path, e->cfg->token_file,
-                            e->cfg->mqtt_password_file };
-    const char *what[] = { "config", "control.token_file",
-                           "alerts.mqtt.password_file" };
-    for (int i = 0; i < 3; i++) {
-        char why[96];
-        if (files[i] && file_exposed(files[i], why, sizeof(why))) {
-            VLOG_WARN(e->log, "%s %s holds secrets but is %s: chmod o-r,g-r "
-                              "(or give it the service's group)",
-                      what[i], files[i], why);
-        }
-    }
-}
-
-/* Bind the control address; a non-loopback one demands a token. */
-static int start_control(struct vigil_engine *e,
-                         const struct vigil_settings *s)
-{
-    static const struct control_ops ops = { engine_status, engine_status_free,
-                                            engine_journal, snapshot_start,
-                                            engine_command };
-    const struct config *cfg = e->cfg;
-    struct control_params p = { cfg->listen_host, cfg->listen_port, NULL,
-                                web_dir() };
-    char *lhost = NULL, *token = NULL;
-    if (s->listen) {
-        const char *colon = strrchr(s->listen, ':');
-        if (colon) {
-            lhost = xasprintf("%.*s", (int)(colon - s->listen), s->listen);
-            p.host = lhost;
-            p.port = atoi(colon + 1);
-        }
-    }
-    int ret = 0;
-    if (cfg->token_file && !(token = read_token(cfg->token_file, e->log))) {
-        ret = VIGIL_ELISTEN;
-    } else if (!token && !control_is_loopback(p.host)) {
-        VLOG_ERR(e->log, "control.listen %s is not a loopback address: "
-                         "set control.token_file",
-                 p.host);
-        ret = VIGIL_ELISTEN;
-    } else {
-        p.token = token;
-        e->control = control_create(&e->loop, &p, &ops, e);
-        ret = e->control ? 0 : VIGIL_ELISTEN;
-    }
-    free(token);
-    free(lhost);
-    return ret;
 }
 
 /* The loop's handles; they are closed by the loop when it stops, or by
@@ -543,6 +419,7 @@ static int init_handles(struct vigil_engine *e)
     e->handles = 1;
     uv_signal_start(&e->sigint, on_signal, SIGINT);
     uv_signal_start(&e->sigterm, on_signal, SIGTERM);
+    engine_service_init(e);
     return 0;
 }
 
@@ -579,12 +456,12 @@ int vigil_engine_create(struct vigil_engine **out,
         goto fail;
     }
     ret = VIGIL_ECONFIG;
-    if (!(e->cfg = load_config(s->config_path, e->log))) {
+    if (!(e->cfg = engine_load_config(s->config_path, e->log))) {
         VLOG_ERR(e->log, "the wall does not start on an invalid config");
         goto fail;
     }
     const struct config *cfg = e->cfg;
-    check_modes(e);
+    engine_check_modes(e);
     e->n_cams = cfg->n_cameras;
     e->n_screens = cfg->n_screens;
     e->pacer = source_pacer_create(RECONNECT_SPACING_NS);
@@ -608,7 +485,7 @@ int vigil_engine_create(struct vigil_engine **out,
     if (!(e->snaps = snapshots_create(&e->loop, snapshot_reply, e))) {
         goto fail;
     }
-    if ((ret = start_control(e, s)) < 0) {
+    if ((ret = engine_start_control(e, s)) < 0) {
         goto fail;
     }
     *out = e;
@@ -627,7 +504,7 @@ int vigil_engine_run(struct vigil_engine *e)
         .mailboxes = (struct mailbox **)cameras_mailboxes(e->cams, false),
         .sub_mailboxes = (struct mailbox **)cameras_mailboxes(e->cams, true),
         .n_mailboxes = e->n_cams,
-        .font_path = FONT_PATH,
+        .font_path = ENGINE_FONT_PATH,
         .on_snapshot = snapshot_done,
         .on_input = input_cb,
         .cb_ctx = e,

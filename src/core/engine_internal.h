@@ -26,6 +26,7 @@
 
 #include "config/config.h"
 #include "control/control.h"
+#include "core/watchdog.h"
 #include "render/render.h"
 #include "vigil/vigil.h"
 
@@ -48,6 +49,15 @@ struct engine_event {
 struct engine_input {
     struct render_input in;
     struct engine_input *next;
+};
+
+/* service.c's state: systemd notification, the watchdog, SIGHUP */
+struct engine_service {
+    uv_signal_t sighup;
+    uv_timer_t timer;
+    struct watchdog wd;
+    bool ready;                   /* READY=1 sent */
+    int64_t status_ns;            /* STATUS= last sent */
 };
 
 struct vigil_engine {
@@ -75,6 +85,7 @@ struct vigil_engine {
     uv_timer_t health_timer, patrol_timer;
     uv_prepare_t publish;         /* the one publish point, per loop turn */
     uv_signal_t sigint, sigterm;
+    struct engine_service service;
     int handles;                  /* initialised handles to close */
     int *stream;                  /* per camera: the stream shown */
     bool *down;                   /* per camera: down (for carousels) */
@@ -134,5 +145,30 @@ int engine_command(void *ctx, const struct ctl_command *cmd,
                    struct ctl_result *res);
 /* A key or click on the wall: the same typed command the API runs. */
 void engine_run_input(struct vigil_engine *e, const struct render_input *in);
+
+/* ---- startup.c ---- */
+
+#define ENGINE_FONT_PATH "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+
+/* Load and validate a config file (NULL: the demo), logging every error. */
+struct config *engine_load_config(const char *path, struct vlog *log);
+/* Warn about secret-holding files (config, token, broker password) that
+ * others can read. */
+void engine_check_modes(struct vigil_engine *e);
+/* Bind the control API; a non-loopback address demands a token. */
+int engine_start_control(struct vigil_engine *e,
+                         const struct vigil_settings *s);
+/* control_ops.snapshot (engine.c) */
+int engine_snapshot_start(void *ctx, const char *screen_id, uint64_t token);
+
+/* ---- service.c ---- */
+
+/* Set up SIGHUP (reload) and the systemd watchdog (with the handles). */
+void engine_service_init(struct vigil_engine *e);
+/* The loop runs: READY=1 once the first picture is up, then pings. */
+void engine_service_start(struct vigil_engine *e);
+/* STOPPING=1 */
+void engine_service_stopping(struct vigil_engine *e);
+void engine_service_close(struct vigil_engine *e);
 
 #endif

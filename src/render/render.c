@@ -123,6 +123,7 @@ struct render *render_create(const struct render_params *p)
     atomic_init(&r->wake_pending, false);
     atomic_init(&r->quit, false);
     atomic_init(&r->composed, 0);
+    atomic_init(&r->beat_ns, vt_mono_ns());
     r->scene = scene_ref(p->scene);
     r->scene_seq = 1; /* screens start with nothing drawn (0) */
     pthread_mutex_init(&r->stats_lock, NULL);
@@ -291,6 +292,11 @@ void render_screen_stats(struct render *r, int screen, uint64_t *frames,
 uint64_t render_frames_composed(struct render *r)
 {
     return atomic_load(&r->composed);
+}
+
+int64_t render_heartbeat(struct render *r)
+{
+    return atomic_load(&r->beat_ns);
 }
 
 /* ---- drawing ---- */
@@ -538,6 +544,7 @@ int render_run(struct render *r)
     int dirty = 1;
     while (!atomic_load(&r->quit)) {
         int64_t now = vt_mono_ns();
+        atomic_store(&r->beat_ns, now);
         /* Wait for a wakeup, the overlay clock, or the frame cap. */
         int64_t wait_ns = 500 * VT_MS;
         if (dirty) {

@@ -102,6 +102,10 @@ void render_request_snapshot(struct render *r, int screen, uint64_t id);
 
 /* Compositions since start (for status and metrics). */
 uint64_t render_frames_composed(struct render *r);
+
+/* When the render thread last turned its loop (vt_mono_ns; at least twice
+ * a second while it runs): the watchdog's heartbeat. Any thread. */
+int64_t render_heartbeat(struct render *r);
 /* Frames of a camera taken for display (the wall's fps out). Any thread. */
 uint64_t render_camera_shown(struct render *r, int cam);
 /* Per screen: compositions and the time they took. Any thread. */

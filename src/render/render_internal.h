@@ -92,6 +92,7 @@ struct render {
     pthread_cond_t wait_cond;
     atomic_bool quit;
     atomic_uint_fast64_t composed;
+    _Atomic int64_t beat_ns;   /* each turn of render_run (watchdog) */
 
     struct screen *screens;
     int n_screens;

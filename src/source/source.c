@@ -56,6 +56,9 @@ struct source {
      * (see CONNECT_CHECKS); 0 once it streams. Worker only. */
     long checks_left;
     int flooded;
+    /* While a session closes: the moment its goodbye (RTSP TEARDOWN) must
+     * be written by, stopping or not; 0 otherwise. Worker only. */
+    int64_t closing_until;
 
     pthread_mutex_t lock;
     pthread_cond_t cond;
@@ -103,10 +106,14 @@ static void set_state(struct source *s, enum source_state st,
  * (H.264 up to 1080p, HEVC, MJPEG, UDP; `vigil -v` logs the count).
  */
 #define CONNECT_CHECKS 200000L
+#define CLOSE_GRACE_NS (200 * VT_MS)
 
 static int interrupt_cb(void *opaque)
 {
     struct source *s = opaque;
+    if (s->closing_until) {
+        return vt_mono_ns() > s->closing_until;
+    }
     if (atomic_load(&s->stop)) {
         return 1;
     }
@@ -411,7 +418,12 @@ static void close_session(struct source *s, struct session *ss)
     s->dec_errors_seen = 0;
     av_packet_free(&ss->pkt);
     decoder_destroy(ss->dec);
+    /* A server is told the session ends (libavformat's RTSP close sends
+     * TEARDOWN), even on the way out, within a short grace: a dead server
+     * costs at most CLOSE_GRACE_NS, in parallel across cameras. */
+    s->closing_until = vt_mono_ns() + CLOSE_GRACE_NS;
     avformat_close_input(&ss->fmt);
+    s->closing_until = 0;
     memset(ss, 0, sizeof(*ss));
 }
 
@@ -825,7 +837,7 @@ struct source *source_create(const struct source_params *p)
     return s;
 }
 
-void source_destroy(struct source *s)
+void source_stop(struct source *s)
 {
     if (!s) {
         return;
@@ -834,6 +846,14 @@ void source_destroy(struct source *s)
     atomic_store(&s->stop, true);
     pthread_cond_broadcast(&s->cond);
     pthread_mutex_unlock(&s->lock);
+}
+
+void source_destroy(struct source *s)
+{
+    if (!s) {
+        return;
+    }
+    source_stop(s);
     if (s->thread) {
         pthread_join(s->thread, NULL);
     }

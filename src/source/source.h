@@ -131,7 +131,11 @@ struct source *source_create(const struct source_params *p);
 void source_set_decode(struct source *s, const struct source_decode *d);
 /* From the next connect on. Any thread. */
 void source_set_connect_timeout(struct source *s, int64_t ns);
-/* Stop the worker (aborting any blocking call) and free. Accepts NULL. */
+/* Ask the worker to stop, without waiting: any blocking call is aborted
+ * and the session closed (an RTSP server is sent its TEARDOWN, within
+ * 200 ms). Accepts NULL. */
+void source_stop(struct source *s);
+/* Stop the worker, wait for it, and free. Accepts NULL. */
 void source_destroy(struct source *s);
 void source_status_get(struct source *s, struct source_status *out);
 

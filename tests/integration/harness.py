@@ -204,6 +204,7 @@ class RtspServer:
         reply = self.proc.stdout.readline().strip()
         if not reply.startswith("OK"):
             raise RuntimeError("RTSP server: %s" % reply)
+        return reply
 
     def close(self):
         if self.proc.poll() is None:

@@ -36,6 +36,8 @@ one per line, on stdin, and answers "OK <command>" after each:
                   with noise (the headers stay intact, the pictures do
                   not decode cleanly)
     clean NAME    end nokey and corrupt
+    teardowns NAME  answer "OK teardowns NAME N": the RTSP TEARDOWNs
+                  clients have sent for the mount
 
 It exits when stdin closes, so a test that dies takes it along.
 Run with Debian's /usr/bin/python3 (it has the GObject bindings).
@@ -124,7 +126,16 @@ class Server:
             f.connect("media-configure", self.on_media, name)
             self.factories[name] = f
             self.mounts.add_factory("/" + name, f)
+        self.teardowns = {}  # mount -> TEARDOWN requests seen
+        self.server.connect("client-connected", self.on_client)
         self.server.attach(None)
+
+    def on_client(self, server, client):
+        def on_teardown(c, ctx):
+            path = ctx.uri.abspath if ctx.uri is not None else ""
+            name = path.strip("/").split("/")[0]
+            self.teardowns[name] = self.teardowns.get(name, 0) + 1
+        client.connect("teardown-request", on_teardown)
 
     def on_media(self, factory, media, name):
         """Loop the clip seamlessly: once the media plays, a segment seek
@@ -277,6 +288,8 @@ class Server:
             self.damage[name] = verb
         elif verb == "clean":
             self.damage.pop(name, None)
+        elif verb == "teardowns":
+            return "OK teardowns %s %d" % (name, self.teardowns.get(name, 0))
         else:
             return "ERR " + line
         return "OK " + line
