@@ -16,7 +16,7 @@ test_pkgs=(
     python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-rtsp-server-1.0
     gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
     gstreamer1.0-plugins-bad python3-pil mosquitto mosquitto-clients
-    chromium xvfb xdotool
+    chromium xvfb xdotool weston debhelper dpkg-dev fakeroot
 )
 
 want=("${build_pkgs[@]}")

@@ -7,7 +7,8 @@
  *   vigil --version
  *
  * Without CONFIG it runs the built-in demo wall. Without a display
- * (neither DISPLAY nor WAYLAND_DISPLAY set) it runs headless.
+ * (neither DISPLAY nor WAYLAND_DISPLAY set, and wall.video_driver not
+ * kmsdrm) it runs headless.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,20 +132,11 @@ int main(int argc, char **argv)
         }
         return ret == 0 ? 0 : 1;
     }
-    if (!s.headless && !getenv("DISPLAY") && !getenv("WAYLAND_DISPLAY")) {
-        fputs("vigil: no display found; running headless\n", stderr);
-        s.headless = 1;
-    }
     struct vigil_engine *e;
     int ret = vigil_engine_create(&e, &s);
     if (ret < 0) {
         fprintf(stderr, "vigil: %s\n", vigil_strerror(ret));
         return 1;
-    }
-    if (s.headless) {
-        fputs("vigil: wall status at /api/status, picture at "
-              "/api/snapshot.png?screen=ID (see the listen address above)\n",
-              stderr);
     }
     ret = vigil_engine_run(e);
     vigil_engine_destroy(&e);

@@ -29,8 +29,24 @@ enum cfg_hwaccel { CFG_HWACCEL_AUTO, CFG_HWACCEL_NONE, CFG_HWACCEL_VAAPI,
 struct cfg_screen {
     char *id;
     int width, height;
-    int display;
+    char *display;          /* as written: an index or a display's name */
+    int display_index;      /* the index; -1: matched by name */
     bool fullscreen;
+};
+
+/* wall.video_driver: which SDL video driver opens the windows */
+enum cfg_video_driver {
+    CFG_VIDEO_AUTO,         /* SDL's choice among what the session has */
+    CFG_VIDEO_X11,
+    CFG_VIDEO_WAYLAND,
+    CFG_VIDEO_KMSDRM,       /* the console, no desktop */
+};
+
+/* wall.cursor */
+enum cfg_cursor {
+    CFG_CURSOR_AUTO,        /* shown while the mouse moves, then hidden */
+    CFG_CURSOR_HIDDEN,
+    CFG_CURSOR_SHOWN,
 };
 
 struct cfg_camera {
@@ -113,6 +129,8 @@ struct config {
     struct vtz *tz;             /* loaded zone; UTC when not configured */
     enum layout_fit fit;
     bool labels;
+    int video_driver;           /* enum cfg_video_driver */
+    int cursor;                 /* enum cfg_cursor */
     struct cfg_screen *screens;
     int n_screens;
 

@@ -430,6 +430,9 @@ void opt_diff(const struct opt_table *t, const char *path, const void *a,
 
 static const char *type_name(const struct opt *o, char *buf, size_t size)
 {
+    if (o->type_doc) {
+        return o->type_doc;
+    }
     switch (o->type) {
     case OPT_STR:
         return "text";

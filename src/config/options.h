@@ -101,7 +101,8 @@ struct opt {
                                   * table of its items (reference) */
     opt_parse_fn parse;         /* OPT_CUSTOM */
     opt_diff_fn diff;           /* OPT_CUSTOM: NULL compares nothing */
-    const char *type_doc;       /* OPT_CUSTOM: its type in words */
+    const char *type_doc;       /* its type in words (OPT_CUSTOM; any
+                                 * other type, instead of the usual) */
 };
 
 struct opt_table {

@@ -24,6 +24,10 @@ static const char *const fit_names[] = { "letterbox", "fill", "stretch",
 static const char *const transport_names[] = { "tcp", "udp", "auto", NULL };
 static const char *const hwaccel_names[] = { "auto", "none", "vaapi", "cuda",
                                              NULL };
+/* enum cfg_video_driver, enum cfg_cursor */
+static const char *const video_driver_names[] = { "auto", "x11", "wayland",
+                                                  "kmsdrm", NULL };
+static const char *const cursor_names[] = { "auto", "hidden", "shown", NULL };
 
 /* ---- wall.screens[] ---- */
 
@@ -37,6 +41,19 @@ static void check_screen(struct cfg_ctx *cx, struct fy_node *map, void *base)
     } else if (config_find_screen(c, s->id) != self) {
         ERR(cx, yp_get(map, "id"), "screen '%s' is defined twice", s->id);
     }
+    /* display: all digits is an index, anything else a display's name */
+    const char *d = s->display;
+    size_t digits = strspn(d, "0123456789");
+    s->display_index = -1;
+    if (d[0] && !d[digits]) {
+        s->display_index = digits <= 2 ? atoi(d) : 99;
+        if (s->display_index > 63) {
+            ERR(cx, yp_get(map, "display"), "screen %s: display: index %s "
+                "out of range (0 to 63)", s->id, d);
+        }
+    } else if (!d[0]) {
+        ERR(cx, yp_get(map, "display"), "screen %s: display: empty", s->id);
+    }
 }
 
 #define SOFF(field) offsetof(struct cfg_screen, field)
@@ -49,10 +66,15 @@ static const struct opt screen_opts[] = {
       .help = "The composition's size in pixels (the window's, or the "
               "headless canvas's).",
       .example = "3840x2160" },
-    { "display", OPT_FIELD(struct cfg_screen, display, INT), .min = 0, .max = 64, .def = "0",
-      .flags = OPT_RESTART,
-      .help = "SDL display index the window opens on (ignored headless).",
-      .example = "1" },
+    { "display", OPT_FIELD(struct cfg_screen, display, STR), .def = "0",
+      .flags = OPT_RESTART, .type_doc = "display index or name",
+      .help = "The display the window opens on: its index (0 is the "
+              "first), or its name as the wall logs it at start (under X11 "
+              "and Wayland the output's or monitor's name, e.g. `HDMI-1`). "
+              "A named display that is missing is waited for: the window "
+              "opens on the first display and moves when it appears, and "
+              "moves back after an unplug (ignored headless).",
+      .example = "HDMI-1" },
     { "fullscreen", OPT_FIELD(struct cfg_screen, fullscreen, BOOL), .def = "false",
       .flags = OPT_RESTART,
       .help = "Open the window full screen on its display.",
@@ -214,6 +236,19 @@ static const struct opt wall_opts[] = {
     { "labels", OPT_FIELD(struct config, labels, BOOL), .def = "true",
       .help = "The camera's name in the corner of each tile.",
       .example = "false" },
+    { "video_driver", OPT_FIELD(struct config, video_driver, ENUM),
+      .names = video_driver_names, .def = "auto", .flags = OPT_RESTART,
+      .help = "How the windows are shown: `auto` takes the session's X11 "
+              "or Wayland display (none: headless), `kmsdrm` runs on the "
+              "console without a desktop (the user needs the video and "
+              "input groups), `x11` and `wayland` insist on one.",
+      .example = "kmsdrm" },
+    { "cursor", OPT_FIELD(struct config, cursor, ENUM), .names = cursor_names,
+      .def = "auto",
+      .help = "The mouse pointer over the wall: `auto` shows it while the "
+              "mouse moves and hides it after 3 s still, `hidden` never "
+              "shows it (a kiosk), `shown` always does.",
+      .example = "hidden" },
     { "screens", OPT_CUSTOM, .parse = parse_screens, .diff = diff_screens,
       .sub = &screen_table, .type_doc = "list of screens",
       .flags = OPT_RESTART | OPT_REQUIRED,
@@ -224,7 +259,8 @@ static const struct opt wall_opts[] = {
 
 static const struct opt_table wall_table = {
     "wall", "wall.", "wall",
-    "The wall itself: its name, its zone, how pictures fit, its screens.",
+    "The wall itself: its name, its zone, how pictures fit, how it is "
+    "shown, its screens.",
     wall_opts, NULL,
 };
 

@@ -462,6 +462,7 @@ int vigil_engine_create(struct vigil_engine **out,
     }
     const struct config *cfg = e->cfg;
     engine_check_modes(e);
+    engine_choose_display(e);
     e->n_cams = cfg->n_cameras;
     e->n_screens = cfg->n_screens;
     e->pacer = source_pacer_create(RECONNECT_SPACING_NS);

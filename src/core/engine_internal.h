@@ -155,6 +155,8 @@ struct config *engine_load_config(const char *path, struct vlog *log);
 /* Warn about secret-holding files (config, token, broker password) that
  * others can read. */
 void engine_check_modes(struct vigil_engine *e);
+/* Headless when asked, or when there is no display to open windows on. */
+void engine_choose_display(struct vigil_engine *e);
 /* Bind the control API; a non-loopback address demands a token. */
 int engine_start_control(struct vigil_engine *e,
                          const struct vigil_settings *s);

@@ -139,3 +139,18 @@ int engine_start_control(struct vigil_engine *e,
     free(web);
     return ret;
 }
+
+void engine_choose_display(struct vigil_engine *e)
+{
+    if (!e->set.headless && e->cfg->video_driver == CFG_VIDEO_AUTO &&
+        !getenv("DISPLAY") && !getenv("WAYLAND_DISPLAY")) {
+        VLOG_WARN(e->log, "no display (neither DISPLAY nor WAYLAND_DISPLAY "
+                          "is set): running headless; wall.video_driver: "
+                          "kmsdrm runs on the console without a desktop");
+        e->set.headless = 1;
+    }
+    if (e->set.headless) {
+        VLOG_INFO(e->log, "headless: the wall's status is at /api/status, "
+                          "its picture at /api/snapshot.png?screen=ID");
+    }
+}

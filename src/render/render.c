@@ -70,16 +70,7 @@ static int screen_init(struct render *r, struct screen *s,
                                                    SDL_PIXELFORMAT_ARGB8888);
         s->r = s->canvas ? SDL_CreateSoftwareRenderer(s->canvas) : NULL;
     } else {
-        Uint32 flags = SDL_WINDOW_SHOWN | SDL_WINDOW_RESIZABLE;
-        if (cs->fullscreen) {
-            flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
-        }
-        int disp = cs->display < SDL_GetNumVideoDisplays() ? cs->display : 0;
-        char title[128];
-        snprintf(title, sizeof(title), "Vigil - %s", cs->id);
-        s->win = SDL_CreateWindow(title, SDL_WINDOWPOS_CENTERED_DISPLAY(disp),
-                                  SDL_WINDOWPOS_CENTERED_DISPLAY(disp), s->w,
-                                  s->h, flags);
+        s->win = render_window_open(r, s, cs);
         if (s->win) {
             s->r = SDL_CreateRenderer(s->win, -1,
                                       SDL_RENDERER_ACCELERATED |
@@ -128,9 +119,12 @@ struct render *render_create(const struct render_params *p)
     r->scene_seq = 1; /* screens start with nothing drawn (0) */
     pthread_mutex_init(&r->stats_lock, NULL);
 
-    Uint32 sub = p->headless ? SDL_INIT_EVENTS : SDL_INIT_VIDEO;
-    if (SDL_InitSubSystem(sub) != 0) {
-        VLOG_ERR(r->log, "SDL init: %s", SDL_GetError());
+    if (p->headless) {
+        if (SDL_InitSubSystem(SDL_INIT_EVENTS) != 0) {
+            VLOG_ERR(r->log, "SDL init: %s", SDL_GetError());
+            goto fail;
+        }
+    } else if (render_video_init(r, r->scene->cfg) < 0) {
         goto fail;
     }
     if (TTF_Init() != 0) {
@@ -535,7 +529,16 @@ static void handle_event(struct render *r, const SDL_Event *ev)
     } else if (ev->type == SDL_WINDOWEVENT &&
                ev->window.event == SDL_WINDOWEVENT_CLOSE) {
         atomic_store(&r->quit, true);
+    } else if (ev->type == SDL_WINDOWEVENT &&
+               (ev->window.event == SDL_WINDOWEVENT_EXPOSED ||
+                ev->window.event == SDL_WINDOWEVENT_SIZE_CHANGED)) {
+        r->redraw = true;
+    } else if (ev->type == SDL_DISPLAYEVENT &&
+               (ev->display.event == SDL_DISPLAYEVENT_CONNECTED ||
+                ev->display.event == SDL_DISPLAYEVENT_DISCONNECTED)) {
+        render_displays_changed(r, &ev->display);
     }
+    render_cursor(r, ev, vt_mono_ns());
 }
 
 int render_run(struct render *r)
@@ -563,6 +566,13 @@ int render_run(struct render *r)
         }
         dirty |= refresh(r);
         now = vt_mono_ns();
+        if (!r->p.headless) {
+            render_cursor(r, NULL, now);
+        }
+        if (r->redraw) {
+            r->redraw = false;
+            dirty = 1;
+        }
         if (render_any_overlay(r) && now - last_tick >= VT_S) {
             dirty = 1; /* the "for N s" counters move */
             last_tick = now;

@@ -103,6 +103,10 @@ struct render {
     struct scene *scene;  /* drawn scene, main thread only */
     TTF_Font *fonts[FONT_MAX + 1];
     bool help;            /* H: the key help overlay */
+    bool redraw;          /* compose every screen at the next turn */
+    /* the mouse pointer (window.c) */
+    bool cursor_shown, cursor_set;
+    int64_t cursor_moved_ns;
 
     pthread_mutex_t lock;
     /* protected by lock */
@@ -120,6 +124,27 @@ void render_compose(struct render *r, int si, int64_t now);
 int render_any_overlay(struct render *r);
 /* Forget every label texture (names may have changed). */
 void render_drop_labels(struct render *r);
+
+/* ---- window.c ---- */
+
+struct config;
+struct cfg_screen;
+
+/* Which of n displays (their names, entries may be NULL) is the one
+ * wanted: by index when want_name is NULL, else by name (exact, then
+ * ignoring case). -1: not there. Pure. */
+int render_display_match(const char *const *names, int n, int want_index,
+                         const char *want_name);
+/* SDL's video subsystem with the configured driver; the screen saver off;
+ * the displays logged. 0 or -1 (logged). */
+int render_video_init(struct render *r, const struct config *cfg);
+/* Screen s's window, on its display (or the first until it appears). */
+SDL_Window *render_window_open(struct render *r, struct screen *s,
+                               const struct cfg_screen *cs);
+/* A display came or went: windows go back to their displays. */
+void render_displays_changed(struct render *r, const SDL_DisplayEvent *ev);
+/* The mouse pointer after an event (NULL: time passed). */
+void render_cursor(struct render *r, const SDL_Event *ev, int64_t now);
 
 /* ---- render.c ---- */
 
