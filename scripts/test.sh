@@ -4,7 +4,10 @@
 #   1. the unit, header and integration suites (meson test),
 #   2. the unit suite again under valgrind,
 #   3. the unit suite built with AddressSanitizer and UBSan, and the
-#      integration tests of suite `sanitize` against that build.
+#      integration tests of suite `sanitize` against that build,
+#   4. the Debian package: built, its file list checked against
+#      `meson install`, installed, used and purged (scripts/package.sh),
+#   5. the README's picture against the demo wall (scripts/screenshot.sh).
 # A missing part fails the run; nothing is skipped silently.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,6 +42,9 @@ meson test -C build-asan --suite unit --suite headers --print-errorlogs
 ASAN_OPTIONS=detect_leaks=0 \
     meson test -C build-asan --suite sanitize --print-errorlogs \
     --num-processes 1 --logbase testlog-sanitize
+
+scripts/package.sh
+scripts/screenshot.sh --check docs/demo-wall.png
 
 # One closing line over everything that ran (meson's own summaries are per
 # run): "tests: N passed, N failed".
