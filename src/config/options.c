@@ -555,7 +555,8 @@ static void man_text(FILE *out, const char *s)
     fputs("\\&", out);
     for (; *s; s++) {
         if (*s == '`') {
-            fputs(bold ? "\\fR" : "\\fB", out);
+            /* \fR ends every font: back to italics inside emphasis */
+            fputs(bold ? (italic ? "\\fI" : "\\fR") : "\\fB", out);
             bold = !bold;
         } else if (*s == '*' && !bold) {
             fputs(italic ? "\\fR" : "\\fI", out);

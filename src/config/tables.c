@@ -41,18 +41,18 @@ static void check_screen(struct cfg_ctx *cx, struct fy_node *map, void *base)
     } else if (config_find_screen(c, s->id) != self) {
         ERR(cx, yp_get(map, "id"), "screen '%s' is defined twice", s->id);
     }
-    /* display: all digits is an index, anything else a display's name */
+    /* display: a number is an index, anything else a display's name */
     const char *d = s->display;
-    size_t digits = strspn(d, "0123456789");
+    char *end;
+    long idx = strtol(d, &end, 10);
     s->display_index = -1;
-    if (d[0] && !d[digits]) {
-        s->display_index = digits <= 2 ? atoi(d) : 99;
-        if (s->display_index > 63) {
-            ERR(cx, yp_get(map, "display"), "screen %s: display: index %s "
-                "out of range (0 to 63)", s->id, d);
-        }
-    } else if (!d[0]) {
+    if (!d[0]) {
         ERR(cx, yp_get(map, "display"), "screen %s: display: empty", s->id);
+    } else if (!*end && (idx < 0 || idx > 63)) {
+        ERR(cx, yp_get(map, "display"), "screen %s: display: index %s out "
+            "of range (0 to 63)", s->id, d);
+    } else if (!*end) {
+        s->display_index = (int)idx;
     }
 }
 
@@ -69,11 +69,11 @@ static const struct opt screen_opts[] = {
     { "display", OPT_FIELD(struct cfg_screen, display, STR), .def = "0",
       .flags = OPT_RESTART, .type_doc = "display index or name",
       .help = "The display the window opens on: its index (0 is the "
-              "first), or its name as the wall logs it at start (under X11 "
-              "and Wayland the output's or monitor's name, e.g. `HDMI-1`). "
-              "A named display that is missing is waited for: the window "
-              "opens on the first display and moves when it appears, and "
-              "moves back after an unplug (ignored headless).",
+              "first), or its name as the wall logs it at start (the "
+              "output's or monitor's under X11 and Wayland, the kernel's "
+              "connector name under KMS/DRM, e.g. `HDMI-A-1`). While a "
+              "named display is missing the window stays hidden, and it "
+              "shows when the display appears (ignored headless).",
       .example = "HDMI-1" },
     { "fullscreen", OPT_FIELD(struct cfg_screen, fullscreen, BOOL), .def = "false",
       .flags = OPT_RESTART,
@@ -443,7 +443,9 @@ static void check_alerts(struct cfg_ctx *cx, struct fy_node *map, void *base)
 
 static const struct opt alerts_opts[] = {
     { "journal", OPT_FIELD(struct config, journal, PATH), .def = "alerts.jsonl",
-      .def_doc = "`alerts.jsonl` beside the config", .flags = OPT_RESTART,
+      .def_doc = "`alerts.jsonl` beside the config; run by systemd with a "
+                 "StateDirectory (the shipped unit: /var/lib/vigil), in it",
+      .flags = OPT_RESTART,
       .help = "The alert journal: one JSON line per event, synced before "
               "any sink hears of it; read back at start.",
       .example = "/var/lib/vigil/alerts.jsonl" },
@@ -858,6 +860,14 @@ void config_defaults(struct config *c, const char *dir)
 {
     opt_defaults(&cfg_root_table, c, dir);
     system_zone(c);
+    /* A service's state belongs in its StateDirectory (systemd passes its
+     * paths, colon-separated; the sandbox lets it write nowhere else). */
+    const char *state = getenv("STATE_DIRECTORY");
+    if (state && state[0] == '/') {
+        free(c->journal);
+        c->journal = xasprintf("%.*s/alerts.jsonl", (int)strcspn(state, ":"),
+                               state);
+    }
 }
 
 void config_free_tables(struct config *c)

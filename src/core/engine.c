@@ -378,7 +378,6 @@ static void on_signal(uv_signal_t *s, int signum)
 {
     struct vigil_engine *e = s->data;
     VLOG_INFO(e->log, "signal %d: stopping", signum);
-    engine_service_stopping(e);
     vigil_engine_quit(e);
 }
 
@@ -532,6 +531,7 @@ int vigil_engine_run(struct vigil_engine *e)
         if (!atomic_load(&e->quit)) {
             render_run(e->render);
         }
+        engine_service_stopping(e); /* a signal, Q, a closed window */
         /* Stop order: the loop (no more scenes or snapshot requests),
          * then the cameras (no more frames), then the renderer. */
         atomic_store(&e->loop_quit, true);

@@ -169,7 +169,7 @@ int engine_snapshot_start(void *ctx, const char *screen_id, uint64_t token);
 void engine_service_init(struct vigil_engine *e);
 /* The loop runs: READY=1 once the first picture is up, then pings. */
 void engine_service_start(struct vigil_engine *e);
-/* STOPPING=1 */
+/* STOPPING=1 (any thread) */
 void engine_service_stopping(struct vigil_engine *e);
 void engine_service_close(struct vigil_engine *e);
 

@@ -131,7 +131,9 @@ static void on_hangup(uv_signal_t *s, int signum)
                  res.error[0] ? res.error : vigil_strerror(ret));
     }
     ctl_result_finish(&res);
-    notify(e, "READY=1");
+    if (e->service.ready) {
+        notify(e, "READY=1"); /* before the first picture it waits for it */
+    }
 }
 
 void engine_service_init(struct vigil_engine *e)
@@ -165,6 +167,7 @@ void engine_service_start(struct vigil_engine *e)
 
 void engine_service_stopping(struct vigil_engine *e)
 {
+    /* sd_notify sends one datagram: any thread */
     notify(e, "STOPPING=1");
 }
 

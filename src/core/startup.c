@@ -142,8 +142,9 @@ int engine_start_control(struct vigil_engine *e,
 
 void engine_choose_display(struct vigil_engine *e)
 {
+    const char *sdl = getenv("SDL_VIDEODRIVER");
     if (!e->set.headless && e->cfg->video_driver == CFG_VIDEO_AUTO &&
-        !getenv("DISPLAY") && !getenv("WAYLAND_DISPLAY")) {
+        !(sdl && *sdl) && !getenv("DISPLAY") && !getenv("WAYLAND_DISPLAY")) {
         VLOG_WARN(e->log, "no display (neither DISPLAY nor WAYLAND_DISPLAY "
                           "is set): running headless; wall.video_driver: "
                           "kmsdrm runs on the console without a desktop");

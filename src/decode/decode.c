@@ -96,14 +96,17 @@ static void probe_auto(void)
 {
     static const enum AVHWDeviceType order[] = { AV_HWDEVICE_TYPE_CUDA,
                                                  AV_HWDEVICE_TYPE_VAAPI };
-    for (size_t i = 0; i < 2; i++) {
+    /* no GPU is an answer, not an error: FFmpeg's "Cannot load
+     * libcuda.so.1" goes to the debug log */
+    vlog_ffmpeg_quiet(1);
+    for (size_t i = 0; i < 2 && auto_type == AV_HWDEVICE_TYPE_NONE; i++) {
         AVBufferRef *dev = NULL;
         if (av_hwdevice_ctx_create(&dev, order[i], NULL, NULL, 0) >= 0) {
             av_buffer_unref(&dev);
             auto_type = order[i];
-            return;
         }
     }
+    vlog_ffmpeg_quiet(0);
 }
 
 static void setup_hw(struct decoder *d, const AVCodec *codec,

@@ -135,6 +135,17 @@ struct cfg_screen;
  * ignoring case). -1: not there. Pure. */
 int render_display_match(const char *const *names, int n, int want_index,
                          const char *want_name);
+/* ---- kms.c ---- */
+
+#define RENDER_CONNECTOR_NAME 32
+
+/* The kernel's names ("HDMI-A-1") of DRM card `card`'s connected
+ * connectors under sysfs (normally /sys/class/drm), in connector-id
+ * order, which is the order of SDL's kmsdrm displays. Returns how many
+ * (at most max), or -1 when sysfs cannot be read. */
+int render_kms_connectors(const char *sysfs, int card,
+                          char names[][RENDER_CONNECTOR_NAME], int max);
+
 /* SDL's video subsystem with the configured driver; the screen saver off;
  * the displays logged. 0 or -1 (logged). */
 int render_video_init(struct render *r, const struct config *cfg);

@@ -38,28 +38,47 @@ int render_display_match(const char *const *names, int n, int want_index,
     return -1;
 }
 
+#define MAX_DISPLAYS 64
+
+/* The displays' names: SDL's, or under kmsdrm (where SDL 2 names none)
+ * the kernel's connector names, the first card with a connected one. */
+static int display_names(const char **names,
+                         char kms[][RENDER_CONNECTOR_NAME])
+{
+    int n = SDL_GetNumVideoDisplays();
+    n = n < 0 ? 0 : n > MAX_DISPLAYS ? MAX_DISPLAYS : n;
+    const char *drv = SDL_GetCurrentVideoDriver();
+    int k = 0;
+    for (int card = 0; drv && !strcmp(drv, "kmsdrm") && card < 8 && k <= 0;
+         card++) {
+        k = render_kms_connectors("/sys/class/drm", card, kms, MAX_DISPLAYS);
+    }
+    for (int i = 0; i < n; i++) {
+        names[i] = i < k ? kms[i] : SDL_GetDisplayName(i);
+    }
+    return n;
+}
+
 /* The display screen `cs` belongs on now, or -1 when it is not there. */
 static int display_of(const struct cfg_screen *cs)
 {
-    const char *names[64];
-    int n = SDL_GetNumVideoDisplays();
-    n = n < 0 ? 0 : n > 64 ? 64 : n;
-    for (int i = 0; i < n; i++) {
-        names[i] = SDL_GetDisplayName(i);
-    }
+    const char *names[MAX_DISPLAYS];
+    char kms[MAX_DISPLAYS][RENDER_CONNECTOR_NAME];
+    int n = display_names(names, kms);
     return render_display_match(names, n, cs->display_index,
                                 cs->display_index < 0 ? cs->display : NULL);
 }
 
 static void list_displays(struct render *r)
 {
-    int n = SDL_GetNumVideoDisplays();
+    const char *names[MAX_DISPLAYS];
+    char kms[MAX_DISPLAYS][RENDER_CONNECTOR_NAME];
+    int n = display_names(names, kms);
     for (int i = 0; i < n; i++) {
         SDL_Rect b = { 0 };
         SDL_GetDisplayBounds(i, &b);
-        const char *name = SDL_GetDisplayName(i);
         VLOG_INFO(r->log, "display %d '%s': %dx%d at %d,%d", i,
-                  name ? name : "", b.w, b.h, b.x, b.y);
+                  names[i] ? names[i] : "", b.w, b.h, b.x, b.y);
     }
 }
 
@@ -95,14 +114,18 @@ SDL_Window *render_window_open(struct render *r, struct screen *s,
                                const struct cfg_screen *cs)
 {
     int disp = display_of(cs);
+    Uint32 flags = SDL_WINDOW_SHOWN | SDL_WINDOW_RESIZABLE;
     if (disp < 0) {
-        VLOG_WARN(r->log, "screen %s: display %s is not there: the window "
-                          "opens on display 0 and moves when it appears",
+        /* hidden (and not full screen), so that it covers no other
+         * screen's display; it is still composed, and shown (full screen
+         * if it should be) when its display appears */
+        VLOG_WARN(r->log, "screen %s: display %s is not there: its window "
+                          "stays hidden until it appears",
                   cs->id, cs->display);
         disp = 0;
+        flags = SDL_WINDOW_HIDDEN | SDL_WINDOW_RESIZABLE;
     }
-    Uint32 flags = SDL_WINDOW_SHOWN | SDL_WINDOW_RESIZABLE;
-    if (cs->fullscreen) {
+    if (cs->fullscreen && !(flags & SDL_WINDOW_HIDDEN)) {
         flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
     }
     char title[128];
@@ -111,23 +134,22 @@ SDL_Window *render_window_open(struct render *r, struct screen *s,
                                      SDL_WINDOWPOS_CENTERED_DISPLAY(disp),
                                      SDL_WINDOWPOS_CENTERED_DISPLAY(disp),
                                      s->w, s->h, flags);
-    if (w) {
+    if (w && !(flags & SDL_WINDOW_HIDDEN)) {
         VLOG_INFO(r->log, "screen %s: window on display %d%s", cs->id, disp,
                   cs->fullscreen ? ", full screen" : "");
     }
     return w;
 }
 
-/* Move a window to display d, full screen again if it was. */
-static void move_to(SDL_Window *w, int d)
+/* Move a window to display d, full screen there when its screen is. */
+static void move_to(SDL_Window *w, int d, bool fullscreen)
 {
-    Uint32 fs = SDL_GetWindowFlags(w) & SDL_WINDOW_FULLSCREEN_DESKTOP;
-    if (fs) {
+    if (SDL_GetWindowFlags(w) & SDL_WINDOW_FULLSCREEN_DESKTOP) {
         SDL_SetWindowFullscreen(w, 0);
     }
     SDL_SetWindowPosition(w, SDL_WINDOWPOS_CENTERED_DISPLAY(d),
                           SDL_WINDOWPOS_CENTERED_DISPLAY(d));
-    if (fs) {
+    if (fullscreen) {
         SDL_SetWindowFullscreen(w, SDL_WINDOW_FULLSCREEN_DESKTOP);
     }
 }
@@ -147,15 +169,21 @@ void render_displays_changed(struct render *r, const SDL_DisplayEvent *ev)
         }
         int want = display_of(cs);
         int now = SDL_GetWindowDisplayIndex(s->win);
-        if (want < 0) {
-            VLOG_WARN(r->log, "screen %s: display %s is gone; the wall "
-                              "goes on and the window returns when it is "
-                              "back", cs->id, cs->display);
-        } else if (want != now) {
-            VLOG_INFO(r->log, "screen %s: display %s is back: the window "
-                              "moves to display %d", cs->id, cs->display,
+        bool hidden = SDL_GetWindowFlags(s->win) & SDL_WINDOW_HIDDEN;
+        if (want < 0 && !hidden) {
+            VLOG_WARN(r->log, "screen %s: display %s is gone: its window "
+                              "is hidden (not moved over another screen's) "
+                              "until it is back; the wall goes on",
+                      cs->id, cs->display);
+            SDL_HideWindow(s->win);
+        } else if (want >= 0 && (hidden || want != now)) {
+            VLOG_INFO(r->log, "screen %s: display %s is there: the window "
+                              "shows on display %d", cs->id, cs->display,
                       want);
-            move_to(s->win, want);
+            if (hidden) {
+                SDL_ShowWindow(s->win);
+            }
+            move_to(s->win, want, cs->fullscreen);
         }
         s->drawn_scene = 0; /* draw it all again */
     }

@@ -48,17 +48,19 @@ struct source {
     struct vlog *log;
     pthread_t thread;
     atomic_bool stop;
-    /* Deadline for the blocking call in progress (monotonic ns); written
-     * and read by the worker only (the interrupt callback runs on it). */
-    int64_t deadline;
-    int timed_out;
+    /* Deadline for the blocking call in progress (monotonic ns), set by
+     * the worker. The interrupt callback reads these and sets the flags;
+     * it runs on the worker, and also on libavformat's UDP receive
+     * thread (its circular buffer), so they are atomic. */
+    _Atomic int64_t deadline;
+    atomic_int timed_out;
     /* Calls of the interrupt callback left before the stream starts
-     * (see CONNECT_CHECKS); 0 once it streams. Worker only. */
-    long checks_left;
-    int flooded;
+     * (see CONNECT_CHECKS); 0 once it streams. */
+    atomic_long checks_left;
+    atomic_int flooded;
     /* While a session closes: the moment its goodbye (RTSP TEARDOWN) must
-     * be written by, stopping or not; 0 otherwise. Worker only. */
-    int64_t closing_until;
+     * be written by, stopping or not; 0 otherwise. */
+    _Atomic int64_t closing_until;
 
     pthread_mutex_t lock;
     pthread_cond_t cond;

@@ -42,10 +42,19 @@ static void emit(const char *name, enum vigil_log_level level,
     fprintf(stderr, "[%s] %s: %s\n", name, tags[level], msg);
 }
 
+static _Thread_local int g_ffmpeg_quiet;
+
+void vlog_ffmpeg_quiet(int on)
+{
+    g_ffmpeg_quiet = on;
+}
+
 static void ffmpeg_cb(void *avcl, int av_level, const char *fmt, va_list va)
 {
     enum vigil_log_level level;
-    if (av_level <= AV_LOG_ERROR) {
+    if (g_ffmpeg_quiet && av_level <= AV_LOG_INFO) {
+        level = VIGIL_LOG_DEBUG;
+    } else if (av_level <= AV_LOG_ERROR) {
         level = VIGIL_LOG_ERROR;
     } else if (av_level <= AV_LOG_WARNING) {
         level = VIGIL_LOG_WARN;

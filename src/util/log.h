@@ -27,6 +27,10 @@ struct vlog *vlog_create(const struct vlog *parent, const char *fmt, ...)
     VIGIL_PRINTF(2, 3);
 void vlog_destroy(struct vlog *log);
 
+/* While on, FFmpeg's messages from this thread are debug at most: for a
+ * probe whose failure is an answer, not an error (is there a GPU?). */
+void vlog_ffmpeg_quiet(int on);
+
 const char *vlog_name(const struct vlog *log);
 int vlog_enabled(const struct vlog *log, enum vigil_log_level level);
 

@@ -16,7 +16,7 @@ import subprocess
 import time
 
 from harness import (RtspServer, Vigil, check, clean_exit, finish, log,
-                     make_clip, spawn, wait_for)
+                     make_clip, spawn, stop_cleanly, wait_for)
 
 CAMS = ["red", "green", "blue"]
 srv = RtspServer({c: make_clip(c, c) for c in CAMS})
@@ -159,6 +159,20 @@ after = wait_for(lambda: (lambda d: all(d[c] > before[c] for c in CAMS)
     3, "teardowns")
 check(bool(after), "every camera's RTSP session was closed with a "
       "TEARDOWN: %s" % after)
+
+# ---- the journal of a config that names none: in the StateDirectory ----
+state = os.path.join(os.path.dirname(wall.config), "state")
+os.makedirs(state)
+os.environ["STATE_DIRECTORY"] = state
+quiet = Vigil(CONFIG.replace("  journal: '@JOURNAL@'\n", "") % ("2s", cams))
+del os.environ["STATE_DIRECTORY"]
+check(wait_for(lambda: os.path.exists(os.path.join(state, "alerts.jsonl")),
+               5, "journal") and
+      not os.path.exists(os.path.join(os.path.dirname(quiet.config),
+                                      "alerts.jsonl")),
+      "no alerts.journal and STATE_DIRECTORY set (as the unit's "
+      "StateDirectory does): the journal is created there")
+stop_cleanly(quiet)
 notify.close()
 os.unlink(sock_path)
 xvfb.terminate()
