@@ -342,6 +342,19 @@ int alert_life_close(struct alert_life *l, const char *id, const char *by,
     return 0;
 }
 
+/* A restored open alert: until the camera says otherwise it is presumed
+ * still failing, so the alert is neither raised again nor cleared on a
+ * guess. */
+static void presume_failing(struct alert_life *l, const struct alert *a)
+{
+    if (a->camera >= 0 && a->camera < l->n_cams && !a->cleared) {
+        struct cam_track *c = &l->cams[a->camera];
+        snprintf(c->cond, sizeof(c->cond), "%s", a->condition);
+        snprintf(c->detail, sizeof(c->detail), "%s", a->detail);
+        c->since_ms = a->raised_ms;
+    }
+}
+
 void alert_life_restore(struct alert_life *l, const struct alert *a)
 {
     unsigned n;
@@ -358,14 +371,7 @@ void alert_life_restore(struct alert_life *l, const struct alert *a)
         remove_alert(l, i);
         return;
     }
-    /* Until the camera says otherwise it is presumed still failing, so
-     * the alert is neither raised again nor cleared on a guess. */
-    if (a->camera >= 0 && a->camera < l->n_cams && !a->cleared) {
-        struct cam_track *c = &l->cams[a->camera];
-        snprintf(c->cond, sizeof(c->cond), "%s", a->condition);
-        snprintf(c->detail, sizeof(c->detail), "%s", a->detail);
-        c->since_ms = a->raised_ms;
-    }
+    presume_failing(l, a);
     relink(l);
 }
 
@@ -383,12 +389,7 @@ void alert_life_restore_many(struct alert_life *l, const struct alert *list,
             l->next_id = num + 1;
         }
         l->alerts[l->n_alerts++] = *a;
-        if (a->camera >= 0 && a->camera < l->n_cams && !a->cleared) {
-            struct cam_track *c = &l->cams[a->camera];
-            snprintf(c->cond, sizeof(c->cond), "%s", a->condition);
-            snprintf(c->detail, sizeof(c->detail), "%s", a->detail);
-            c->since_ms = a->raised_ms;
-        }
+        presume_failing(l, a);
     }
     relink(l);
 }

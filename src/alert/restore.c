@@ -94,6 +94,19 @@ static void copy(char *dst, size_t size, json_t *v, const char *dflt)
     snprintf(dst, size, "%s", s ? s : dflt);
 }
 
+/* What a "raised" line says of its alert. */
+static void raised_fields(const struct config *cfg, json_t *o,
+                          struct alert *a)
+{
+    a->camera = camera_index(cfg, json_string_value(
+                                      json_object_get(o, "camera")));
+    copy(a->condition, sizeof(a->condition), json_object_get(o, "condition"),
+         "down");
+    copy(a->detail, sizeof(a->detail), json_object_get(o, "detail"), "");
+    copy(a->severity, sizeof(a->severity), json_object_get(o, "severity"),
+         "major");
+}
+
 /* The string value of "key" in a journal line, when it has no escapes
  * (ids and event names never do): its start and length. */
 static bool plain_value(const char *line, size_t len, const char *key,
@@ -173,13 +186,7 @@ static void json_fields(struct alert *a, const struct config *cfg,
         return;
     }
     if (raise) {
-        a->camera = camera_index(cfg, json_string_value(
-                                          json_object_get(o, "camera")));
-        copy(a->condition, sizeof(a->condition),
-             json_object_get(o, "condition"), "down");
-        copy(a->detail, sizeof(a->detail), json_object_get(o, "detail"), "");
-        copy(a->severity, sizeof(a->severity),
-             json_object_get(o, "severity"), "major");
+        raised_fields(cfg, o, a);
     }
     if (json_object_get(o, "by")) {
         copy(a->by, sizeof(a->by), json_object_get(o, "by"), "");
@@ -246,13 +253,7 @@ static void from_checkpoint(struct table *t, json_t *open)
         }
         struct alert *a = get(t, num, true);
         snprintf(a->id, sizeof(a->id), "%s", id);
-        a->camera = camera_index(t->cfg, json_string_value(
-                                             json_object_get(o, "camera")));
-        copy(a->condition, sizeof(a->condition),
-             json_object_get(o, "condition"), "down");
-        copy(a->detail, sizeof(a->detail), json_object_get(o, "detail"), "");
-        copy(a->severity, sizeof(a->severity),
-             json_object_get(o, "severity"), "major");
+        raised_fields(t->cfg, o, a);
         copy(a->by, sizeof(a->by), json_object_get(o, "by"), "");
         copy(a->note, sizeof(a->note), json_object_get(o, "note"), "");
         a->acked = json_is_true(json_object_get(o, "acked"));

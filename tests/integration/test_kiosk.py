@@ -115,6 +115,8 @@ check("display 0 'screen'" in wall.log() and
       "screen main: window on display 0" in wall.log(),
       "the displays are logged and the screen's window is on the one it "
       "names ('screen')")
+check("video driver x11; screen saver off" in wall.log(),
+      "on X11, with SDL's screen saver inhibited (SDL says it is off)")
 wait_for(lambda: all(c["state"] == "live" for c in wall.status()["cameras"]),
          10, "live")
 time.sleep(0.5)
