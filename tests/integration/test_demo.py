@@ -20,10 +20,18 @@ check(scr["pages"] == 4, "4x4 page plus three 1+5 pages (%d pages)"
 on_grid = wait_for(lambda: wall.status()["screens"][0]["layout"] == "4x4",
                    42, "the 4x4 page")
 check(on_grid, "the patrol reaches the 4x4 page")
-img = wall.snapshot()
-colours = {centre_colour(img, r) for r in tile_rects((4, 4), 1920, 1080)}
-check(len(colours) == 16, "16 distinct tiles on the 4x4 page (%d)"
-      % len(colours))
+
+
+def distinct_tiles():
+    img = wall.snapshot()
+    return len({centre_colour(img, r)
+                for r in tile_rects((4, 4), 1920, 1080)})
+
+
+# the status turns to the new page as soon as it is decided; the picture
+# follows with the next composition (and its cameras' first frames)
+n = wait_for(lambda: distinct_tiles() == 16 or None, 3, "the 4x4 picture")
+check(n, "16 distinct tiles on the 4x4 page (%d)" % distinct_tiles())
 
 raised = wait_for(lambda: [e for e in wall.journal_events()
                            if e["camera"] == "cam-16" and
