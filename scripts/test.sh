@@ -7,7 +7,8 @@
 #      integration tests of suite `sanitize` against that build,
 #   4. the Debian package: built, its file list checked against
 #      `meson install`, installed, used and purged (scripts/package.sh),
-#   5. the README's picture against the demo wall (scripts/screenshot.sh).
+#   5. the README's picture against the demo wall (scripts/screenshot.sh),
+#   6. each fuzz target for 20 s (scripts/fuzz.sh: libFuzzer, ASan, UBSan).
 # A missing part fails the run; nothing is skipped silently.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,6 +46,7 @@ ASAN_OPTIONS=detect_leaks=0 \
 
 scripts/package.sh
 scripts/screenshot.sh --check docs/demo-wall.png
+scripts/fuzz.sh 20
 
 # One closing line over everything that ran (meson's own summaries are per
 # run): "tests: N passed, N failed".

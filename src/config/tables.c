@@ -102,6 +102,8 @@ static void parse_screens(struct cfg_ctx *cx, struct fy_node *seq,
         struct cfg_screen *s = &c->screens[c->n_screens++];
         opt_defaults(&screen_table, s, cx->dir);
         if (!opt_parse(cx, sn, &screen_table, s)) {
+            opt_free(&screen_table, s); /* not a mapping: its defaults */
+            memset(s, 0, sizeof(*s));
             c->n_screens--;
         }
     }
@@ -683,6 +685,8 @@ static void parse_cameras(struct cfg_ctx *cx, struct fy_node *seq,
         cam->hwaccel = c->default_hwaccel;
         cam->connect_timeout_ms = c->default_connect_timeout_ms;
         if (!opt_parse(cx, cn, &camera_table, cam)) {
+            opt_free(&camera_table, cam); /* not a mapping: its defaults */
+            memset(cam, 0, sizeof(*cam));
             c->n_cameras--;
         }
     }

@@ -4,13 +4,17 @@
  * first item, a mapping's first key); errors about a value are usually
  * reported on the value itself or its key, which are scalars.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config/yaml.h"
 #include "util/mem.h"
+
+#define MAX_YAML_BYTES (16u << 20)
 
 static bool node_mark(struct fy_node *n, int *line, int *col)
 {
@@ -56,8 +60,106 @@ void yp_error(struct yp *p, struct fy_node *n, const char *fmt, ...)
     cfg_errors_add(p->errs, "%s:%d:%d: %s", p->file, line, col, msg);
 }
 
+/* The length of the valid UTF-8 sequence at s (at most n bytes), or 0
+ * (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF). */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2
+                             : c >= 0xe0 && c <= 0xef ? 3
+                             : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    if (!len || len > n) {
+        return 0;
+    }
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80) {
+            return 0;
+        }
+    }
+    if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) ||
+        (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f)) {
+        return 0;
+    }
+    return len;
+}
+
+/* YAML is Unicode text: say where it is not (libfyaml 0.8 can loop for
+ * ever on a directive line with a broken byte, so nothing else reaches
+ * it). Returns false after adding the error. */
+static bool utf8_ok(struct yp *p, const char *text, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    int line = 1, col = 1;
+    for (size_t i = 0; i < len;) {
+        size_t k = s[i] ? utf8_seq(s + i, len - i) : 0;
+        if (!k) {
+            cfg_errors_add(p->errs, "%s:%d:%d: not UTF-8 text (byte 0x%02x)",
+                           p->file, line, col, s[i]);
+            return false;
+        }
+        if (s[i] == '\n') {
+            line++;
+            col = 0;
+        }
+        i += k;
+        col++;
+    }
+    return true;
+}
+
+/* The whole file, NUL-terminated, at most MAX_YAML_BYTES. */
+static char *read_text(struct yp *p, size_t *len)
+{
+    FILE *f = fopen(p->file, "rb");
+    struct stat st;
+    if (!f || fstat(fileno(f), &st) != 0) {
+        cfg_errors_add(p->errs, "%s: cannot read: %s", p->file,
+                       strerror(errno));
+        if (f) {
+            fclose(f);
+        }
+        return NULL;
+    }
+    if (st.st_size > (off_t)MAX_YAML_BYTES) {
+        cfg_errors_add(p->errs, "%s: larger than 16 MiB", p->file);
+        fclose(f);
+        return NULL;
+    }
+    size_t cap = (size_t)st.st_size + 1; /* grows if the file does */
+    char *buf = xmalloc(cap + 1);
+    *len = 0;
+    size_t got;
+    while ((got = fread(buf + *len, 1, cap - *len, f)) > 0) {
+        *len += got;
+        if (*len == cap && cap <= MAX_YAML_BYTES) {
+            cap *= 2;
+            buf = xrealloc(buf, cap + 1);
+        }
+    }
+    bool err = ferror(f) || *len > MAX_YAML_BYTES;
+    fclose(f);
+    if (err) {
+        cfg_errors_add(p->errs, "%s: cannot read", p->file);
+        free(buf);
+        return NULL;
+    }
+    buf[*len] = 0;
+    return buf;
+}
+
 struct fy_document *yp_parse(struct yp *p, const char *text)
 {
+    size_t len = 0;
+    char *owned = NULL;
+    if (text) {
+        len = strlen(text);
+    } else if (!(text = owned = read_text(p, &len))) {
+        return NULL;
+    }
+    if (!utf8_ok(p, text, len)) {
+        free(owned);
+        return NULL;
+    }
     struct fy_diag_cfg dcfg;
     fy_diag_cfg_default(&dcfg);
     dcfg.fp = NULL;
@@ -65,6 +167,7 @@ struct fy_document *yp_parse(struct yp *p, const char *text)
     if (!diag) {
         cfg_errors_add(p->errs, "%s: cannot create YAML diagnostics",
                        p->file);
+        free(owned);
         return NULL;
     }
     fy_diag_set_collect_errors(diag, true);
@@ -72,9 +175,10 @@ struct fy_document *yp_parse(struct yp *p, const char *text)
         .flags = FYPCF_QUIET | FYPCF_DEFAULT_VERSION_AUTO,
         .diag = diag,
     };
+    /* a file's text goes to the document, which frees it */
     struct fy_document *doc =
-        text ? fy_document_build_from_string(&pcfg, text, FY_NT)
-             : fy_document_build_from_file(&pcfg, p->file);
+        owned ? fy_document_build_from_malloc_string(&pcfg, owned, len)
+              : fy_document_build_from_string(&pcfg, text, len);
     if (!doc) {
         void *it = NULL;
         struct fy_diag_error *de;
