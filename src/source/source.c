@@ -28,6 +28,7 @@
 #include "decode/slots.h"
 #include "frame/mailbox.h"
 #include "frame/stamp.h"
+#include "source/retry.h"
 #include "source/source.h"
 #include "util/backoff.h"
 #include "util/log.h"
@@ -38,6 +39,8 @@
 
 #define GOP_MAX_PACKETS 600
 #define GOP_MAX_BYTES (16u << 20)
+/* RTP over UDP: the reordering a stream rides out (us). */
+#define RTP_REORDER_US 300000
 
 struct source {
     struct source_params p;
@@ -221,9 +224,18 @@ static int open_input(struct source *s, struct session *ss,
     if (!strncmp(url, "rtsp://", 7) || !strncmp(url, "rtsps://", 8)) {
         av_dict_set(&opts, "rtsp_transport",
                     transport == CFG_TRANSPORT_UDP ? "udp" : "tcp", 0);
-        /* socket timeout (us) as a second line of defence; the interrupt
-         * callback's deadline is the first */
-        av_dict_set_int(&opts, "timeout", s->p.read_timeout_ns / 1000, 0);
+        /* socket timeout (us) as a second line of defence, a second
+         * after the interrupt callback's deadline: that one must end a
+         * silent read (libavformat then flushes its parser, a packet
+         * stream_loop knows to drop) */
+        av_dict_set_int(&opts, "timeout",
+                        (s->p.read_timeout_ns + VT_S) / 1000, 0);
+        if (transport == CFG_TRANSPORT_UDP) {
+            /* How long a datagram waits for one missing before it: a
+             * network's jitter reorders packets by more than FFmpeg's
+             * 100 ms, and each one declared lost can cost a GOP. */
+            av_dict_set_int(&opts, "max_delay", RTP_REORDER_US, 0);
+        }
     }
     /* Only the protocols the camera's scheme needs: a server, playlist or
      * redirect cannot send it to local files or anything else. */
@@ -671,6 +683,12 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
         s->timed_out = 0;
         s->deadline = vt_mono_ns() + s->p.read_timeout_ns;
         ret = av_read_frame(ss->fmt, ss->pkt);
+        if (ret >= 0 && (s->timed_out || atomic_load(&s->stop))) {
+            /* The interrupt ended the read and libavformat flushed its
+             * parser: an old picture, not a sign of life. */
+            av_packet_unref(ss->pkt);
+            ret = AVERROR_EXIT;
+        }
         if (ret < 0) {
             *err = decode_error_from_av(ret);
             describe(s, ret, "read", why, why_size);
@@ -718,28 +736,6 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
     return 0;
 }
 
-struct source_pacer {
-    pthread_mutex_t lock;
-    struct pacer p;
-};
-
-struct source_pacer *source_pacer_create(int64_t interval_ns)
-{
-    struct source_pacer *sp = xzalloc(sizeof(*sp));
-    pthread_mutex_init(&sp->lock, NULL);
-    sp->p.interval_ns = interval_ns;
-    return sp;
-}
-
-void source_pacer_destroy(struct source_pacer *sp)
-{
-    if (!sp) {
-        return;
-    }
-    pthread_mutex_destroy(&sp->lock);
-    free(sp);
-}
-
 /* After the backoff, wait for this reconnect's turn (slots are taken in
  * the order cameras become due). A first connect is not paced, so a wall
  * starts at once. Returns non-zero when stopped. */
@@ -749,10 +745,7 @@ static int wait_paced(struct source *s)
     if (!sp) {
         return atomic_load(&s->stop);
     }
-    pthread_mutex_lock(&sp->lock);
-    int64_t at = pacer_slot(&sp->p, vt_mono_ns());
-    pthread_mutex_unlock(&sp->lock);
-    return wait_until(s, at);
+    return wait_until(s, source_pacer_slot(sp, vt_mono_ns()));
 }
 
 static void *worker(void *arg)
@@ -769,29 +762,40 @@ static void *worker(void *arg)
             VLOG_DEBUG(s->log, "connected");
             stream_loop(s, &ss, why, sizeof(why), &err);
         }
+        pthread_mutex_lock(&s->lock);
+        struct retry_in in = {
+            .ran_ns = vt_mono_ns() - started,
+            .streamed_ns = s->st.connected_ns
+                               ? vt_mono_ns() - s->st.connected_ns : 0,
+            .err = err,
+            .test_pattern = !strncmp(s->url, "lavfi:", 6),
+        };
+        pthread_mutex_unlock(&s->lock);
         close_session(s, &ss);
         if (atomic_load(&s->stop)) {
             break;
         }
-        enum source_fault fault = s->timed_out ? SOURCE_FAULT_NETWORK
-                                               : classify(err);
-        /* A session that ran a while was healthy: start backoff over. */
-        if (vt_mono_ns() - started > 10 * VT_S) {
-            backoff_reset(&s->backoff);
-        }
-        int64_t delay = backoff_next(&s->backoff);
-        if (fault == SOURCE_FAULT_AUTH && delay < 15 * VT_S) {
-            /* Wrong credentials do not fix themselves: no retry storm
-             * (and no account lock-out on the camera). */
-            delay = 15 * VT_S;
-        }
-        snprintf(msg, sizeof(msg), "%s; retrying in %.1f s", why,
-                 delay / 1e9);
+        in.timed_out = s->timed_out;
+        in.fault = s->timed_out ? SOURCE_FAULT_NETWORK : classify(err);
+        struct retry_out plan;
+        retry_plan(&s->backoff, &in, &plan);
         pthread_mutex_lock(&s->lock);
         s->st.reconnects++;
-        s->st.fault = fault;
         s->st.connected_ns = 0;
+        if (!plan.quiet) {
+            s->st.fault = in.fault;
+        }
         pthread_mutex_unlock(&s->lock);
+        if (plan.quiet) {
+            VLOG_INFO(s->log, "%s; reconnecting", why);
+            if (wait_paced(s)) {
+                break;
+            }
+            continue;
+        }
+        int64_t delay = plan.delay_ns;
+        snprintf(msg, sizeof(msg), "%s; retrying in %.1f s", why,
+                 delay / 1e9);
         set_state(s, SOURCE_DOWN, msg, delay);
         int suppressed;
         if (vlog_ratelimit_allow(&s->errlog, vt_mono_ns(), &suppressed)) {

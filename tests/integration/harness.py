@@ -70,7 +70,7 @@ def check(cond, what):
 
 
 SANITIZER_REPORTS = ("runtime error:", "ERROR: AddressSanitizer",
-                     "ERROR: LeakSanitizer")
+                     "ERROR: LeakSanitizer", "WARNING: ThreadSanitizer")
 
 
 def clean_exit(rc, output, what="vigil"):
@@ -123,7 +123,7 @@ def make_clip(name, colour, codec="h264", size="320x240", fps=15,
     and a frame counter (with barcode, also as white and black squares a
     machine can read: see barcode_boxes). Returns the path."""
     os.makedirs(CLIPS_DIR, exist_ok=True)
-    path = os.path.join(CLIPS_DIR, "%s-%s-%s-%d-%d%s.%s.mkv"
+    path = os.path.join(CLIPS_DIR, "%s-%s-%s-%d-%d%s-1s.%s.mkv"
                         % (name, colour, size, fps, seconds,
                            "-bc%d" % barcode_boxes(int(size.split("x")[0]))
                            [0][2] if barcode else "", codec))
@@ -143,9 +143,13 @@ def make_clip(name, colour, codec="h264", size="320x240", fps=15,
                     "enable='gte(mod(n\\,%d)\\,%d)'"
                     % (x, y, side, side, x, y, side, side, 2 << k, 1 << k))
     enc = {
+        # one slice per picture (zerolatency slices by thread): the
+        # server's payloader repeats SPS and PPS before every slice of a
+        # keyframe, which FFmpeg's parser splits into two pictures
+        # (docs/reliability.md)
         "h264": ["-c:v", "libx264", "-preset", "ultrafast", "-tune",
-                 "zerolatency", "-g", str(fps), "-bf", "0", "-pix_fmt",
-                 "yuv420p"],
+                 "zerolatency", "-threads", "1", "-g", str(fps), "-bf", "0",
+                 "-pix_fmt", "yuv420p"],
         "hevc": ["-c:v", "libx265", "-preset", "ultrafast", "-x265-params",
                  "keyint=%d:bframes=0:log-level=error" % fps, "-pix_fmt",
                  "yuv420p"],
@@ -173,9 +177,10 @@ class RtspServer:
     """gst-rtsp-server on loopback serving {mount: clip}."""
 
     def __init__(self, mounts, udp_only=(), auth=None, send_log=None,
-                 tcp_only=(), digest=False):
+                 tcp_only=(), digest=False, extra=()):
+        """extra: more of rtsp_server.py's options, as a list."""
         args = ["/usr/bin/python3", os.path.join(HERE, "rtsp_server.py"),
-                "--port", "0"]
+                "--port", "0"] + list(extra)
         for m in tcp_only:
             args += ["--tcp-only", m]
         if digest:
@@ -214,6 +219,38 @@ class RtspServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+class Relay:
+    """relay.py in front of an RtspServer: the wall connects here, and
+    faults are injected with command() (see relay.py)."""
+
+    def __init__(self, server, options=()):
+        self.proc = spawn([sys.executable, os.path.join(HERE, "relay.py"),
+                           "--upstream", "127.0.0.1:%d" % server.port] +
+                          list(options), stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline().split()
+        if len(line) != 2 or line[0] != "READY":
+            raise RuntimeError("relay did not start: %r" % line)
+        self.port = int(line[1])
+
+    def url(self, mount):
+        return "rtsp://127.0.0.1:%d/%s" % (self.port, mount)
+
+    def command(self, line):
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        reply = self.proc.stdout.readline().strip()
+        if not reply.startswith("OK"):
+            raise RuntimeError("relay: %s" % reply)
+        return reply
+
+    def stats(self):
+        return json.loads(self.command("stats").split(" ", 2)[2])
+
+    def close(self):
+        RtspServer.close(self)
 
 
 # ---- MQTT broker ----

@@ -16,6 +16,14 @@ Options:
     --auth NAME=USER:PASS  this mount requires basic authentication (a
                         server with one needs it on every mount)
     --digest            authentication is Digest (RFC 2617), not basic
+    --config-interval NAME=N  the payloader's config-interval for this
+                        mount (default -1: SPS/PPS in-band before every
+                        keyframe; 0: only in the SDP)
+    --rtp-offset NAME=TS  the first RTP timestamp (default random): near
+                        2^32 the timestamps wrap soon after a connect
+    --unshared NAME     every client gets a pipeline of its own, so a
+                        reconnect starts over with a new SSRC, new
+                        sequence numbers and the first timestamp again
     --send-log FILE     append "MOUNT N WALL_US" for each frame sent: its
                         index in the clip and when it leaves (for
                         glass-to-glass latency with frame-counter clips)
@@ -56,14 +64,16 @@ from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
 
 # Clips are Matroska files holding the camera's elementary stream, so
 # every frame has a timestamp; segment seeks loop them without re-encoding
-# (see on_media).
+# (see on_media). identity syncs each frame to the clock before the
+# valve, so a frozen camera still runs in real time and resumes at the
+# present when thawed (unpaced, the clip would race ahead while frozen).
 PIPELINES = {
     "h264": "filesrc location={f} ! matroskademux ! h264parse name=parse ! "
-            "valve name=valve drop-mode=forward-sticky-events ! rtph264pay name=pay0 pt=96 config-interval=-1",
+            "identity sync=true ! valve name=valve drop-mode=forward-sticky-events ! rtph264pay name=pay0 pt=96 config-interval=-1",
     "hevc": "filesrc location={f} ! matroskademux ! h265parse name=parse ! "
-            "valve name=valve drop-mode=forward-sticky-events ! rtph265pay name=pay0 pt=96 config-interval=-1",
+            "identity sync=true ! valve name=valve drop-mode=forward-sticky-events ! rtph265pay name=pay0 pt=96 config-interval=-1",
     "mjpeg": "filesrc location={f} ! matroskademux ! jpegparse name=parse ! "
-             "valve name=valve drop-mode=forward-sticky-events ! rtpjpegpay name=pay0 pt=26",
+             "identity sync=true ! valve name=valve drop-mode=forward-sticky-events ! rtpjpegpay name=pay0 pt=26",
 }
 
 
@@ -94,13 +104,20 @@ class Server:
             if args.digest:
                 auth.set_supported_methods(GstRtsp.RTSPAuthMethod.DIGEST)
             self.server.set_auth(auth)
+        interval = dict(a.split("=", 1) for a in args.config_interval)
+        offset = dict(a.split("=", 1) for a in args.rtp_offset)
         for spec in args.mounts:
             name, path = spec.split("=", 1)
             f = GstRtspServer.RTSPMediaFactory()
-            f.set_launch("( " + PIPELINES[codec_of(path)].format(f=path) +
-                         " )")
+            launch = PIPELINES[codec_of(path)].format(f=path)
+            if name in interval:
+                launch = launch.replace("config-interval=-1",
+                                        "config-interval=" + interval[name])
+            if name in offset:
+                launch += " timestamp-offset=" + offset[name]
+            f.set_launch("( " + launch + " )")
             # One pipeline per mount shared by its clients, like a camera.
-            f.set_shared(True)
+            f.set_shared(name not in args.unshared)
             f.set_eos_shutdown(False)
             if name in args.udp_only:
                 f.set_protocols(GstRtsp.RTSPLowerTrans.UDP)
@@ -302,6 +319,9 @@ def main():
     ap.add_argument("--tcp-only", action="append", default=[])
     ap.add_argument("--digest", action="store_true")
     ap.add_argument("--auth", action="append", default=[])
+    ap.add_argument("--config-interval", action="append", default=[])
+    ap.add_argument("--rtp-offset", action="append", default=[])
+    ap.add_argument("--unshared", action="append", default=[])
     ap.add_argument("--send-log", help="log each frame's send time here")
     ap.add_argument("mounts", nargs="+")
     args = ap.parse_args()

@@ -126,7 +126,11 @@ for i in range(2):  # a third drop in 5 min would be flapping (see below)
 t0 = time.time()
 srv.command("stop", "green")
 ev = wait_for(lambda: journal("drop", "raised"), 5, "drop")
-check(ev and ev[0]["condition"] == "down", "a dropped stream raises down")
+# a healthy session the camera ends is retried at once, quietly; here the
+# retry meets the 404 of the removed mount (a younger session: down)
+check(ev and ev[0]["condition"] in ("down", "not_found"),
+      "a dropped stream raises down or not_found (%s)"
+      % (ev and ev[0]["condition"]))
 if ev:
     drop_lat.append(ts(ev[0]) - t0)
 log("fault to raised: stall %s s, drop %s s"

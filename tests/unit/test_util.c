@@ -1,9 +1,10 @@
-/* Pure helpers: URL redaction, reconnect backoff, log rate limiting,
- * durations. */
+/* Pure helpers: URL redaction, reconnect backoff and what follows a
+ * session's end, log rate limiting, durations. */
 #include <errno.h>
 #include <stdlib.h>
 
 #include "config/config.h"
+#include "source/retry.h"
 #include "test.h"
 #include "util/backoff.h"
 #include "util/log.h"
@@ -123,6 +124,63 @@ static void pacing(void)
           t + 10 * VT_S + 50 * VT_MS);
 }
 
+/* After a session ends: quiet at once, or a back-off step, as the facts
+ * about the session say. */
+static void retry(void)
+{
+    struct backoff b;
+    struct retry_out o;
+    backoff_init(&b, VT_S, 30 * VT_S, 7);
+    /* a camera that ended a session it had streamed for a minute */
+    struct retry_in ended = { .ran_ns = 60 * VT_S, .streamed_ns = 59 * VT_S,
+                              .fault = SOURCE_FAULT_STREAM,
+                              .err = VIGIL_EEOF };
+    retry_plan(&b, &ended, &o);
+    CHECK(o.quiet && o.delay_ns == 0);
+    /* ... the quiet retry is refused: a short back-off step, from the
+     * start again (the session was healthy) */
+    struct retry_in refused = { .ran_ns = VT_MS,
+                                .fault = SOURCE_FAULT_NETWORK,
+                                .err = -ECONNREFUSED };
+    retry_plan(&b, &refused, &o);
+    CHECK(!o.quiet && o.delay_ns >= VT_S / 2 && o.delay_ns <= VT_S);
+    /* refusals: the steps grow, but never past 5 s */
+    int64_t longest = 0;
+    for (int i = 0; i < 10; i++) {
+        retry_plan(&b, &refused, &o);
+        longest = o.delay_ns > longest ? o.delay_ns : longest;
+    }
+    CHECK(longest == RETRY_REFUSED_NS);
+    /* a connect that timed out is not capped: 30 s steps by then */
+    struct retry_in silent = { .ran_ns = 3 * VT_S, .timed_out = true,
+                               .fault = SOURCE_FAULT_NETWORK,
+                               .err = VIGIL_EABORTED };
+    retry_plan(&b, &silent, &o);
+    CHECK(!o.quiet && o.delay_ns > RETRY_REFUSED_NS);
+    /* a stall (the read timed out) after a long session is an outage,
+     * and starts the back-off over */
+    struct retry_in stall = { .ran_ns = 60 * VT_S, .streamed_ns = 59 * VT_S,
+                              .timed_out = true,
+                              .fault = SOURCE_FAULT_NETWORK };
+    retry_plan(&b, &stall, &o);
+    CHECK(!o.quiet && o.delay_ns <= VT_S);
+    /* so is the end of a young session, and of a test pattern */
+    struct retry_in young = ended;
+    young.streamed_ns = 3 * VT_S;
+    retry_plan(&b, &young, &o);
+    CHECK(!o.quiet);
+    struct retry_in pattern = ended;
+    pattern.test_pattern = true;
+    retry_plan(&b, &pattern, &o);
+    CHECK(!o.quiet);
+    /* wrong credentials: never at once, never sooner than 15 s */
+    struct retry_in auth = { .ran_ns = 60 * VT_S, .streamed_ns = 59 * VT_S,
+                             .fault = SOURCE_FAULT_AUTH,
+                             .err = VIGIL_EAUTH };
+    retry_plan(&b, &auth, &o);
+    CHECK(!o.quiet && o.delay_ns == RETRY_AUTH_NS);
+}
+
 static void ratelimit(void)
 {
     struct vlog_ratelimit rl = { .interval_ns = 10 * VT_S, .burst = 3 };
@@ -181,6 +239,7 @@ int main(void)
     RUN(queue);
     RUN(backoff);
     RUN(pacing);
+    RUN(retry);
     RUN(ratelimit);
     RUN(durations);
     return test_done();
