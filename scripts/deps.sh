@@ -17,7 +17,7 @@ test_pkgs=(
     gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
     gstreamer1.0-plugins-bad python3-pil mosquitto mosquitto-clients
     chromium xvfb xdotool weston debhelper dpkg-dev fakeroot
-    clang libclang-rt-14-dev
+    clang libclang-rt-14-dev libtsan2
 )
 
 want=("${build_pkgs[@]}")

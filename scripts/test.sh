@@ -8,7 +8,9 @@
 #   4. the Debian package: built, its file list checked against
 #      `meson install`, installed, used and purged (scripts/package.sh),
 #   5. the README's picture against the demo wall (scripts/screenshot.sh),
-#   6. each fuzz target for 20 s (scripts/fuzz.sh: libFuzzer, ASan, UBSan).
+#   6. each fuzz target for 20 s (scripts/fuzz.sh: libFuzzer, ASan, UBSan),
+# and before 4: ThreadSanitizer (scripts/tsan.sh) and a 3-minute soak
+# (bench/soak).
 # A missing part fails the run; nothing is skipped silently.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,6 +46,15 @@ ASAN_OPTIONS=detect_leaks=0 \
     meson test -C build-asan --suite sanitize --print-errorlogs \
     --num-processes 1 --logbase testlog-sanitize
 
+# ThreadSanitizer: the handoffs' unit tests and three walls (build-tsan)
+scripts/tsan.sh
+
+# The soak, short: 32 cameras, a fault every 3 s for 3 minutes, alerts
+# checked against the injector's log (bench/soak --minutes 30 for the
+# record in docs/reliability.md)
+VIGIL=$PWD/build/vigil CLIPS_DIR=$PWD/build/bench/clips \
+    /usr/bin/python3 bench/soak --minutes 3 --out build/soak.json
+
 scripts/package.sh
 scripts/screenshot.sh --check docs/demo-wall.png
 scripts/fuzz.sh 20
@@ -52,7 +63,9 @@ scripts/fuzz.sh 20
 # run): "tests: N passed, N failed".
 python3 - build/meson-logs/testlog.json build/meson-logs/testlog-valgrind.json \
     build-asan/meson-logs/testlog.json \
-    build-asan/meson-logs/testlog-sanitize.json <<'PY'
+    build-asan/meson-logs/testlog-sanitize.json \
+    build-tsan/meson-logs/testlog-tsan-unit.json \
+    build-tsan/meson-logs/testlog-tsan.json <<'PY'
 import json, sys
 ok = bad = 0
 for path in sys.argv[1:]:

@@ -197,8 +197,11 @@ static void mqtt_destroy(struct alert_sink *s)
          * crashes) */
         publish_raw(m, m->avail_topic, "offline", 1, true, NULL);
     }
+    /* The loop thread ends by itself once disconnected (woken if it waits
+     * to reconnect): forcing it cancels the thread, maybe holding one of
+     * libmosquitto's locks (ThreadSanitizer saw one destroyed locked). */
     mosquitto_disconnect(m->mosq);
-    mosquitto_loop_stop(m->mosq, true);
+    mosquitto_loop_stop(m->mosq, false);
     mosquitto_destroy(m->mosq);
     msgq_finish(&m->queue);
     for (int i = 0; i < m->n_cams; i++) {

@@ -29,7 +29,9 @@ datagram passes through sockets of its own. That is where the faults go:
     stats         answer "OK stats {json}": connections accepted, faults
                   in force, packets passed and dropped, RTP SSRCs seen in
                   order of appearance, keepalives (GET_PARAMETER/OPTIONS
-                  after PLAY) and sessions the camera dropped
+                  after PLAY), sessions the camera dropped, which side
+                  ended each connection (closed_by: wall, camera, session)
+                  and when the camera did (camera_closes, Unix time)
 
 Camera quirks, fixed for the relay's life:
     --session-timeout S   SETUP's reply announces ;timeout=S and a session
@@ -88,7 +90,8 @@ class Relay:
         self.port = args.port
         self.stats = {"connections": 0, "passed": 0, "dropped": 0,
                       "ssrcs": [], "keepalives": 0, "session_drops": 0,
-                      "refused_until": 0}
+                      "refused_until": 0, "closed_by": {},
+                      "camera_closes": []}
         self.held = []  # (send callable) held while stalled
 
     async def listen(self):
@@ -260,7 +263,17 @@ class Connection:
         if self.relay.session_timeout:
             tasks.append(asyncio.ensure_future(self.watch_session()))
         try:
-            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(tasks,
+                                         return_when=asyncio.FIRST_COMPLETED)
+            side = ("wall" if tasks[0] in done else
+                    "camera" if tasks[1] in done else "session")
+            for t in done:
+                if t.exception() is not None:
+                    side += ":" + type(t.exception()).__name__
+            by = self.relay.stats["closed_by"]
+            by[side] = by.get(side, 0) + 1
+            if side.startswith("camera"):
+                self.relay.stats["camera_closes"].append(time.time())
         finally:
             for t in tasks:
                 t.cancel()

@@ -35,7 +35,8 @@ one per line, on stdin, and answers "OK <command>" after each:
                   reconnects get 404 until start)
     start NAME    serve the mount again
     freeze NAME   drop the mount's frames at a valve: clients stay
-                  connected but receive no video (a frozen camera)
+                  connected but receive no video (a frozen camera; one
+                  that reconnects finds it frozen too)
     thaw NAME     let them through again
     nokey NAME    drop the mount's keyframes (H.264/H.265): packets keep
                   coming, but a client that connects from now on never
@@ -92,6 +93,7 @@ class Server:
         self.factories = {}
         self.medias = {}
         self.damage = {}  # mount -> "nokey" | "corrupt"
+        self.frozen = set()
         self.send_log = open(args.send_log, "a") if args.send_log else None
         self.send_lock = threading.Lock()
         auth_for = dict(a.split("=", 1) for a in args.auth)
@@ -161,6 +163,8 @@ class Server:
         None of them flushes, so timestamps run on without a gap."""
         self.medias[name] = media
         bin_ = media.get_element()
+        if name in self.frozen:
+            bin_.get_by_name("valve").set_property("drop", True)
         state = {"looping": False}
         if self.send_log:
             self.log_sends(bin_, name)
@@ -296,11 +300,15 @@ class Server:
         elif verb == "start":
             self.mounts.add_factory("/" + name, self.factories[name])
         elif verb in ("freeze", "thaw"):
+            # a frozen camera stays frozen for clients that reconnect
+            if verb == "freeze":
+                self.frozen.add(name)
+            else:
+                self.frozen.discard(name)
             media = self.medias.get(name)
-            if media is None:
-                return "ERR no media for " + name
-            valve = media.get_element().get_by_name("valve")
-            valve.set_property("drop", verb == "freeze")
+            if media is not None:
+                valve = media.get_element().get_by_name("valve")
+                valve.set_property("drop", verb == "freeze")
         elif verb in ("nokey", "corrupt"):
             self.damage[name] = verb
         elif verb == "clean":
