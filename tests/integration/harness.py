@@ -438,6 +438,25 @@ class Vigil:
         return self.proc.returncode
 
 
+def grid_config(name, cameras, tiles, layout="4x4", size="1280x720"):
+    """A one-screen wall's config: cameras is their YAML list (one
+    "  - {...}" line each), tiles the ids shown, in order."""
+    return """
+wall:
+  name: %s
+  screens: [{id: main, size: %s}]
+alerts:
+  journal: '@JOURNAL@'
+cameras:
+%s
+plans:
+  p:
+    screens:
+      main:
+        - {layout: %s, tiles: [%s]}
+""" % (name, size, cameras, layout, ", ".join(tiles))
+
+
 def wait_for(pred, timeout, what, interval=0.05):
     """Poll pred() until it returns a truthy value or timeout passes."""
     deadline = time.monotonic() + timeout

@@ -244,6 +244,11 @@ async def read_message(reader):
     return ("rtsp", head[:-4], body)
 
 
+def interleaved(msg):
+    """A ('$', channel, payload) message as bytes on the wire."""
+    return b"$" + bytes([msg[1]]) + struct.pack("!H", len(msg[2])) + msg[2]
+
+
 class Connection:
     """One wall connection and its upstream twin."""
 
@@ -329,9 +334,7 @@ class Connection:
             while True:
                 msg = await read_message(self.r)
                 if msg[0] == "$":
-                    frame = b"$" + bytes([msg[1]]) + \
-                        struct.pack("!H", len(msg[2])) + msg[2]
-                    self.to_camera(frame)
+                    self.to_camera(interleaved(msg))
                     continue
                 self.request(msg[1], msg[2])
         except (asyncio.IncompleteReadError, ConnectionError,
@@ -379,8 +382,7 @@ class Connection:
             while True:
                 msg = await read_message(self.ur)
                 if msg[0] == "$":
-                    frame = b"$" + bytes([msg[1]]) + \
-                        struct.pack("!H", len(msg[2])) + msg[2]
+                    frame = interleaved(msg)
                     self.relay.note_rtp(msg[2])
                     self.relay.impair(lambda f=frame: self.to_wall(f),
                                       self.ordered)

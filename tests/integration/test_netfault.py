@@ -13,8 +13,8 @@ and every alert closed once the faults end."""
 import time
 from datetime import datetime
 
-from harness import (Relay, RtspServer, Vigil, check, finish, log,
-                     make_clip, wait_for)
+from harness import (Relay, RtspServer, Vigil, check, finish, grid_config,
+                     log, make_clip, wait_for)
 
 FAULT_S = 20   # loss, delay, reorder
 STALL_S = 8
@@ -43,20 +43,7 @@ cams = "  - {id: clean, url: '%s'}\n" % srv.url("cam0")
 cams += "".join("  - {id: %s, url: '%s', transport: %s}\n"
                 % (name, relays[name].url(mount[name]), tr)
                 for name, (tr, _) in CASES.items())
-wall = Vigil("""
-wall:
-  name: netfault
-  screens: [{id: main, size: 1280x720}]
-alerts:
-  journal: '@JOURNAL@'
-cameras:
-%s
-plans:
-  p:
-    screens:
-      main:
-        - {layout: 4x4, tiles: [clean, %s]}
-""" % (cams, ", ".join(CASES)))
+wall = Vigil(grid_config("netfault", cams, ["clean"] + list(CASES)))
 ALL = ["clean"] + list(CASES)
 
 

@@ -16,8 +16,8 @@ import subprocess
 import time
 from datetime import datetime
 
-from harness import (CLIPS_DIR, COLOURS, Relay, RtspServer, Vigil, check,
-                     finish, log, make_clip, wait_for)
+from harness import (CLIPS_DIR, Relay, RtspServer, Vigil, check, finish,
+                     grid_config, log, make_clip, wait_for)
 
 SESSION_TIMEOUT = 12  # s: keepalives every 6 s (FFmpeg sends at half)
 REBOOT_S = 30
@@ -87,20 +87,7 @@ urls = {
 IDS = list(urls)
 cams = "".join("  - {id: %s, url: '%s', connect_timeout: 3s}\n" % kv
                for kv in urls.items())
-wall = Vigil("""
-wall:
-  name: zoo
-  screens: [{id: main, size: 1280x720}]
-alerts:
-  journal: '@JOURNAL@'
-cameras:
-%s
-plans:
-  p:
-    screens:
-      main:
-        - {layout: 4x4, tiles: [%s]}
-""" % (cams, ", ".join(IDS)))
+wall = Vigil(grid_config("zoo", cams, IDS))
 
 
 def cams_by_id():
