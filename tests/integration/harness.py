@@ -171,9 +171,41 @@ def free_port():
         return s.getsockname()[1]
 
 
-# ---- RTSP server fixture ----
+# ---- fixtures that take commands ----
 
-class RtspServer:
+class Fixture:
+    """A child that prints "READY <port>" once listening, then answers
+    each command line on stdin with "OK ..." (or an error), and exits when
+    stdin closes."""
+
+    def __init__(self, args, what):
+        self.what = what
+        self.proc = spawn(args, stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline().split()
+        if len(line) != 2 or line[0] != "READY":
+            raise RuntimeError("%s did not start: %r" % (what, line))
+        self.port = int(line[1])
+
+    def ask(self, line):
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        reply = self.proc.stdout.readline().strip()
+        if not reply.startswith("OK"):
+            raise RuntimeError("%s: %s" % (self.what, reply))
+        return reply
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class RtspServer(Fixture):
     """gst-rtsp-server on loopback serving {mount: clip}."""
 
     def __init__(self, mounts, udp_only=(), auth=None, send_log=None,
@@ -192,65 +224,34 @@ class RtspServer:
         for m, cred in (auth or {}).items():
             args += ["--auth", "%s=%s" % (m, cred)]
         args += ["%s=%s" % kv for kv in mounts.items()]
-        self.proc = spawn(args, stdin=subprocess.PIPE,
-                          stdout=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline().split()
-        if len(line) != 2 or line[0] != "READY":
-            raise RuntimeError("RTSP server did not start: %r" % line)
-        self.port = int(line[1])
+        Fixture.__init__(self, args, "RTSP server")
 
     def url(self, mount, cred=None):
         auth = cred + "@" if cred else ""
         return "rtsp://%s127.0.0.1:%d/%s" % (auth, self.port, mount)
 
     def command(self, verb, mount):
-        self.proc.stdin.write("%s %s\n" % (verb, mount))
-        self.proc.stdin.flush()
-        reply = self.proc.stdout.readline().strip()
-        if not reply.startswith("OK"):
-            raise RuntimeError("RTSP server: %s" % reply)
-        return reply
-
-    def close(self):
-        if self.proc.poll() is None:
-            self.proc.stdin.close()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        return self.ask("%s %s" % (verb, mount))
 
 
-class Relay:
+class Relay(Fixture):
     """relay.py in front of an RtspServer: the wall connects here, and
     faults are injected with command() (see relay.py)."""
 
     def __init__(self, server, options=()):
-        self.proc = spawn([sys.executable, os.path.join(HERE, "relay.py"),
-                           "--upstream", "127.0.0.1:%d" % server.port] +
-                          list(options), stdin=subprocess.PIPE,
-                          stdout=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline().split()
-        if len(line) != 2 or line[0] != "READY":
-            raise RuntimeError("relay did not start: %r" % line)
-        self.port = int(line[1])
+        Fixture.__init__(self, [sys.executable,
+                                os.path.join(HERE, "relay.py"),
+                                "--upstream", "127.0.0.1:%d" % server.port]
+                         + list(options), "relay")
 
     def url(self, mount):
         return "rtsp://127.0.0.1:%d/%s" % (self.port, mount)
 
     def command(self, line):
-        self.proc.stdin.write(line + "\n")
-        self.proc.stdin.flush()
-        reply = self.proc.stdout.readline().strip()
-        if not reply.startswith("OK"):
-            raise RuntimeError("relay: %s" % reply)
-        return reply
+        return self.ask(line)
 
     def stats(self):
         return json.loads(self.command("stats").split(" ", 2)[2])
-
-    def close(self):
-        RtspServer.close(self)
 
 
 # ---- MQTT broker ----

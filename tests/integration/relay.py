@@ -111,9 +111,8 @@ class Relay:
         if len(data) >= 12 and data[0] >> 6 == 2 and not \
                 200 <= data[1] <= 204:
             ssrc = struct.unpack("!I", data[8:12])[0]
-            if not self.stats["ssrcs"] or self.stats["ssrcs"][-1] != ssrc:
-                if ssrc not in self.stats["ssrcs"][-4:]:
-                    self.stats["ssrcs"].append(ssrc)
+            if ssrc not in self.stats["ssrcs"]:
+                self.stats["ssrcs"].append(ssrc)
 
     def impair(self, send, ordered_state=None, media=True):
         """Pass one unit (a callable that sends it) through the faults.
