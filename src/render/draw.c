@@ -123,6 +123,75 @@ static void upload(struct render *r, struct screen *s, int cam)
     }
 }
 
+/* The tile's background where its picture d does not cover inner (the
+ * bars; filling the whole tile first cost a pass over it per picture). */
+static void fill_around(SDL_Renderer *sr, SDL_Rect in, struct layout_rect d,
+                        SDL_Color bg)
+{
+    SDL_Rect bars[4] = {
+        { in.x, in.y, in.w, d.y - in.y },
+        { in.x, d.y + d.h, in.w, in.y + in.h - d.y - d.h },
+        { in.x, d.y, d.x - in.x, d.h },
+        { d.x + d.w, d.y, in.x + in.w - d.x - d.w, d.h },
+    };
+    for (int i = 0; i < 4; i++) {
+        if (bars[i].w > 0 && bars[i].h > 0) {
+            fill(sr, &bars[i], bg);
+        }
+    }
+}
+
+/* The picture of camera cam into inner, dimmed unless live. A canvas
+ * takes it in one swscale pass (canvas.c); a GPU renderer scales the
+ * picture's texture. The tile's background shows where the picture does
+ * not cover it. */
+static void draw_picture(struct render *r, struct screen *s, int cam,
+                         SDL_Rect inner, int live)
+{
+    SDL_Renderer *sr = s->r;
+    SDL_Color bg = { 14, 14, 16, 255 };
+    struct cam_tex *ct = &s->tex[cam];
+    const AVFrame *f = r->held[cam].frame;
+    int w = f ? f->width : 0, h = f ? f->height : 0;
+    if (f && !s->canvas) {
+        upload(r, s, cam);
+        if (!ct->tex || !ct->gen) {
+            f = NULL;
+        }
+        w = ct->w;
+        h = ct->h;
+    }
+    if (!f) {
+        fill(sr, &inner, bg);
+        return;
+    }
+    struct layout_rect d, src;
+    layout_fit_rect(r->scene->cfg->fit, w, h,
+                    (struct layout_rect){ inner.x, inner.y, inner.w,
+                                          inner.h },
+                    &d, &src);
+    if (s->canvas) {
+        /* what SDL has queued goes first: the picture is written past it */
+        SDL_RenderFlush(sr);
+        if (canvas_put(&ct->scaler, s->canvas, f, src, &d) < 0) {
+            fill(sr, &inner, bg);
+            return;
+        }
+    } else {
+        SDL_Rect srr = { src.x, src.y, src.w, src.h };
+        SDL_Rect dr = { d.x, d.y, d.w, d.h };
+        Uint8 m = live ? 255 : 70;
+        SDL_SetTextureColorMod(ct->tex, m, m, m);
+        SDL_RenderCopy(sr, ct->tex, &srr, &dr);
+    }
+    fill_around(sr, inner, d, bg);
+    if (s->canvas && !live) {
+        /* the same as a GPU renderer's colour mod of 70 */
+        SDL_Rect dr = { d.x, d.y, d.w, d.h };
+        fill(sr, &dr, (SDL_Color){ 0, 0, 0, 255 - 70 });
+    }
+}
+
 static void draw_tile(struct render *r, struct screen *s, int cam,
                       struct layout_rect rc, int64_t now)
 {
@@ -130,25 +199,14 @@ static void draw_tile(struct render *r, struct screen *s, int cam,
     SDL_Renderer *sr = s->r;
     struct layout_rect in = tile_inner(rc);
     SDL_Rect inner = { in.x, in.y, in.w, in.h };
-    fill(sr, &inner, (SDL_Color){ 14, 14, 16, 255 });
     if (cam < 0 || cam >= r->n_cams) {
-        return; /* a blank tile stays plainly blank */
+        /* a blank tile stays plainly blank */
+        fill(sr, &inner, (SDL_Color){ 14, 14, 16, 255 });
+        return;
     }
     const struct scene_cam *sc = &r->scene->cams[cam];
     struct cam_tex *ct = &s->tex[cam];
-    upload(r, s, cam);
-    if (ct->tex && ct->gen) {
-        struct layout_rect d, src;
-        layout_fit_rect(cfg->fit, ct->w, ct->h,
-                        (struct layout_rect){ inner.x, inner.y, inner.w,
-                                              inner.h },
-                        &d, &src);
-        SDL_Rect dr = { d.x, d.y, d.w, d.h }, srr = { src.x, src.y, src.w,
-                                                      src.h };
-        Uint8 m = sc->state == SCENE_CAM_LIVE ? 255 : 70;
-        SDL_SetTextureColorMod(ct->tex, m, m, m);
-        SDL_RenderCopy(sr, ct->tex, &srr, &dr);
-    }
+    draw_picture(r, s, cam, inner, sc->state == SCENE_CAM_LIVE);
     int fsize = inner.h / 16;
     if (sc->state != SCENE_CAM_LIVE) {
         static const char *const what[] = { "connecting", "live", "stalled",
@@ -266,7 +324,7 @@ static void release_hidden(struct render *r, struct screen *s,
 {
     for (int c = 0; c < r->n_cams; c++) {
         struct cam_tex *ct = &s->tex[c];
-        if (!ct->tex) {
+        if (!ct->tex && !ct->scaler.sws) {
             continue;
         }
         int shown = 0;
@@ -274,7 +332,10 @@ static void release_hidden(struct render *r, struct screen *s,
             shown = ss->cams[t] == c;
         }
         if (!shown) {
-            SDL_DestroyTexture(ct->tex);
+            canvas_scaler_free(&ct->scaler);
+            if (ct->tex) {
+                SDL_DestroyTexture(ct->tex);
+            }
             ct->tex = NULL;
             ct->w = ct->h = 0;
             ct->gen = 0;
@@ -288,6 +349,14 @@ static int screen_overlaid(const struct render *r, int si)
 {
     return r->scene->n_open_alerts > 0 ||
            r->scene->screens[si].status_line[0] || r->help;
+}
+
+static void present(SDL_Renderer *sr, SDL_Texture *t)
+{
+    SDL_SetRenderDrawColor(sr, 0, 0, 0, 255);
+    SDL_RenderClear(sr);
+    SDL_RenderCopy(sr, t, NULL, NULL);
+    SDL_RenderPresent(sr);
 }
 
 void render_compose(struct render *r, int si, int64_t now)
@@ -332,10 +401,14 @@ void render_compose(struct render *r, int si, int64_t now)
     s->drawn_scene = r->scene_seq;
     if (s->target) {
         SDL_SetRenderTarget(s->r, NULL);
-        SDL_SetRenderDrawColor(s->r, 0, 0, 0, 255);
-        SDL_RenderClear(s->r);
-        SDL_RenderCopy(s->r, s->target, NULL, NULL);
-        SDL_RenderPresent(s->r);
+        present(s->r, s->target);
+    } else if (s->shown) {
+        /* a software window: the canvas goes up whole */
+        SDL_RenderFlush(s->r);
+        if (SDL_UpdateTexture(s->shown, NULL, s->canvas->pixels,
+                              s->canvas->pitch) == 0) {
+            present(s->win_r, s->shown);
+        }
     }
 }
 

@@ -37,6 +37,7 @@
 static void screen_finish(struct render *r, struct screen *s)
 {
     for (int c = 0; s->tex && c < r->n_cams; c++) {
+        canvas_scaler_free(&s->tex[c].scaler);
         if (s->tex[c].tex) {
             SDL_DestroyTexture(s->tex[c].tex);
         }
@@ -51,12 +52,25 @@ static void screen_finish(struct render *r, struct screen *s)
     if (s->r) {
         SDL_DestroyRenderer(s->r);
     }
-    if (s->canvas) {
-        SDL_FreeSurface(s->canvas);
+    canvas_destroy(s->canvas);
+    if (s->shown) {
+        SDL_DestroyTexture(s->shown);
+    }
+    if (s->win_r) {
+        SDL_DestroyRenderer(s->win_r);
     }
     if (s->win) {
         SDL_DestroyWindow(s->win);
     }
+}
+
+/* A software canvas at the screen's size and the renderer that draws
+ * on it. */
+static int canvas_init(struct screen *s)
+{
+    s->canvas = canvas_create(s->w, s->h);
+    s->r = s->canvas ? SDL_CreateSoftwareRenderer(s->canvas) : NULL;
+    return s->r ? 0 : -1;
 }
 
 static int screen_init(struct render *r, struct screen *s,
@@ -66,32 +80,50 @@ static int screen_init(struct render *r, struct screen *s,
     s->h = cs->height;
     s->tex = xcalloc((size_t)r->n_cams + 1, sizeof(*s->tex));
     if (r->p.headless) {
-        s->canvas = SDL_CreateRGBSurfaceWithFormat(0, s->w, s->h, 32,
-                                                   SDL_PIXELFORMAT_ARGB8888);
-        s->r = s->canvas ? SDL_CreateSoftwareRenderer(s->canvas) : NULL;
-    } else {
-        s->win = render_window_open(r, s, cs);
-        if (s->win) {
-            s->r = SDL_CreateRenderer(s->win, -1,
-                                      SDL_RENDERER_ACCELERATED |
-                                          SDL_RENDERER_PRESENTVSYNC |
-                                          SDL_RENDERER_TARGETTEXTURE);
-            if (!s->r) {
-                s->r = SDL_CreateRenderer(s->win, -1,
-                                          SDL_RENDERER_SOFTWARE |
-                                              SDL_RENDERER_TARGETTEXTURE);
-            }
+        canvas_init(s);
+    } else if ((s->win = render_window_open(r, s, cs))) {
+        /* A GPU renderer composes at the configured size into a target
+         * texture, scaling the pictures' textures itself. */
+        s->r = SDL_CreateRenderer(s->win, -1,
+                                  SDL_RENDERER_ACCELERATED |
+                                      SDL_RENDERER_PRESENTVSYNC |
+                                      SDL_RENDERER_TARGETTEXTURE);
+        SDL_RendererInfo info;
+        if (s->r && (SDL_GetRendererInfo(s->r, &info) != 0 ||
+                     (info.flags & SDL_RENDERER_SOFTWARE))) {
+            /* SDL_RENDER_DRIVER=software gives one despite the flags */
+            SDL_DestroyRenderer(s->r);
+            s->r = NULL;
         }
         if (s->r) {
             SDL_RenderSetLogicalSize(s->r, s->w, s->h);
             s->target = SDL_CreateTexture(s->r, SDL_PIXELFORMAT_ARGB8888,
                                           SDL_TEXTUREACCESS_TARGET, s->w,
                                           s->h);
+        } else {
+            /* Without one, the window shows a software canvas. */
+            s->win_r = SDL_CreateRenderer(s->win, -1, SDL_RENDERER_SOFTWARE);
+            if (s->win_r) {
+                SDL_RenderSetLogicalSize(s->win_r, s->w, s->h);
+                s->shown = SDL_CreateTexture(s->win_r,
+                                             SDL_PIXELFORMAT_ARGB8888,
+                                             SDL_TEXTUREACCESS_STREAMING,
+                                             s->w, s->h);
+            }
+            if (s->shown) {
+                canvas_init(s);
+            }
         }
     }
-    if (!s->r) {
+    if (!s->r || (s->win && !s->target && !s->shown)) {
         VLOG_ERR(r->log, "screen %s: %s", cs->id, SDL_GetError());
         return -1;
+    }
+    SDL_RendererInfo info;
+    if (SDL_GetRendererInfo(s->win_r ? s->win_r : s->r, &info) == 0) {
+        VLOG_INFO(r->log, "screen %s: %dx%d, %s renderer%s", cs->id, s->w,
+                  s->h, info.name,
+                  s->canvas ? " (software canvas)" : "");
     }
     return 0;
 }
@@ -246,12 +278,11 @@ void render_request_snapshot(struct render *r, int screen, uint64_t id)
     render_wake(r);
 }
 
-static int software(struct render *r)
+/* Any screen composing on a software canvas. */
+static int software(const struct render *r)
 {
     for (int i = 0; i < r->n_screens; i++) {
-        SDL_RendererInfo info;
-        if (SDL_GetRendererInfo(r->screens[i].r, &info) != 0 ||
-            (info.flags & SDL_RENDERER_SOFTWARE)) {
+        if (r->screens[i].canvas) {
             return 1;
         }
     }
@@ -260,7 +291,11 @@ static int software(struct render *r)
 
 void render_caps(struct render *r, struct frame_caps *out)
 {
-    /* IYUV and NV12 streaming textures (upload()) */
+    /* IYUV and NV12 streaming textures on a GPU renderer (upload()); a
+     * canvas converts them straight into its tiles (canvas.c). A canvas
+     * does not scale: pictures arrive at their tile's size (the decoder
+     * scales on the camera's thread), so the renderer's pass is a plain
+     * conversion, swscale's cheapest (bench/RESULTS.md). */
     *out = (struct frame_caps){ .formats = FRAME_FMT_YUV420P |
                                            FRAME_FMT_NV12,
                                 .scales = !software(r),

@@ -1,13 +1,16 @@
 /*
  * Renderer: SDL2 on the main thread. One window per configured screen, or
  * with `headless` one software canvas per screen at the configured size;
- * both paths draw through the same SDL_Renderer code, so a headless
- * snapshot is exactly what a window would show.
+ * a window without an accelerated renderer shows a software canvas too.
+ * Overlays are drawn through the same SDL_Renderer code either way, so a
+ * headless snapshot is what a window would show.
  *
- * Each camera's newest frame is taken from its mailbox and uploaded into
- * an IYUV texture (the only copy of a frame); the renderer scales it into
- * the tile. A tile is re-composed only when a frame, the scene or an
- * overlay's clock changed.
+ * Each camera's newest frame is taken from its mailbox. On a software
+ * canvas, swscale scales and converts it straight into its tile (one
+ * pass, no texture); on a GPU renderer it is uploaded into an IYUV or
+ * NV12 texture (the only copy of a frame) that the GPU scales. A tile is
+ * re-composed only when a frame, the scene or an overlay's clock
+ * changed.
  *
  * Threads: render_create/run/destroy on the main thread. render_wake,
  * render_set_scene, render_request_snapshot and render_quit are safe from
@@ -72,10 +75,9 @@ struct render *render_create(const struct render_params *p);
 void render_destroy(struct render *r);
 
 /* What the renderer takes (the decode-render contract, frame/caps.h):
- * formats it uploads as they are, whether it scales pictures itself (a
- * GPU renderer; headless canvases and SDL's software renderer do not, so
- * pictures are best scaled down before they get here) and the border
- * between a tile's edge and its picture. */
+ * formats it takes as they are, that it scales pictures itself (a GPU
+ * renderer its textures; a software canvas in the one swscale pass that
+ * also converts) and the border between a tile's edge and its picture. */
 void render_caps(struct render *r, struct frame_caps *out);
 
 /* The last (up to max) page-switch latencies of a screen, oldest first, in

@@ -16,6 +16,7 @@
 #include <SDL_ttf.h>
 #include <libavutil/frame.h>
 
+#include "layout/layout.h"
 #include "render/render.h"
 #include "util/time.h"
 
@@ -35,7 +36,18 @@ struct ring {
     int n;                /* measured in all */
 };
 
+/* A picture's scaler into a canvas, with what it was made for. */
+struct canvas_scaler {
+    struct SwsContext *sws;
+    int src_w, src_h, src_fmt, dst_w, dst_h, matrix, full_range;
+    uint8_t *kept;        /* what lies past each row (canvas.c) */
+    size_t kept_size;
+};
+
 struct cam_tex {
+    /* a software canvas: pictures go straight in (canvas.c) */
+    struct canvas_scaler scaler;
+    /* a GPU renderer: the picture's texture, which it scales */
     SDL_Texture *tex;
     int w, h;
     Uint32 fmt;           /* SDL_PIXELFORMAT_IYUV or _NV12 */
@@ -47,9 +59,16 @@ struct cam_tex {
 struct screen {
     int w, h;
     SDL_Window *win;      /* NULL when headless */
-    SDL_Surface *canvas;  /* headless target */
-    SDL_Texture *target;  /* windowed: composition at configured size */
-    SDL_Renderer *r;
+    /* Software composition (headless, or a window without an accelerated
+     * renderer): the canvas at the configured size, drawn by `r`, a
+     * software renderer; a window shows it through `win_r`'s streaming
+     * texture `shown`. */
+    SDL_Surface *canvas;
+    SDL_Renderer *win_r;
+    SDL_Texture *shown;
+    /* An accelerated window: the composition at the configured size */
+    SDL_Texture *target;
+    SDL_Renderer *r;      /* what everything is drawn with */
     struct cam_tex *tex;  /* per camera */
     /* what the canvas holds, for redrawing only the tiles that changed */
     uint64_t drawn_scene;    /* scene_seq drawn in full */
@@ -124,6 +143,23 @@ void render_compose(struct render *r, int si, int64_t now);
 int render_any_overlay(struct render *r);
 /* Forget every label texture (names may have changed). */
 void render_drop_labels(struct render *r);
+
+/* ---- canvas.c ---- */
+
+/* A w x h ARGB8888 canvas with the slack canvas_put() needs after its
+ * last row; canvas_destroy() accepts NULL. */
+SDL_Surface *canvas_create(int w, int h);
+void canvas_destroy(SDL_Surface *s);
+/* Convert the src part of picture f to the canvas's ARGB straight into
+ * the canvas at *where, scaling it in the same pass when the sizes differ
+ * by more than 2 pixels; else it is centred there, and *where becomes the
+ * rectangle written. Nothing outside *where changes. 0, or -1 when it
+ * cannot (a hardware or palette picture, a rectangle outside, a canvas
+ * not from canvas_create()). */
+int canvas_put(struct canvas_scaler *cs, SDL_Surface *canvas,
+               const AVFrame *f, struct layout_rect src,
+               struct layout_rect *where);
+void canvas_scaler_free(struct canvas_scaler *cs);
 
 /* ---- window.c ---- */
 

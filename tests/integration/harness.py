@@ -502,6 +502,55 @@ def centre_colour(img, rect):
     return px[len(px) // 2]
 
 
+def fit_rect(fit, src_w, src_h, box):
+    """Where a src_w x src_h picture goes in box (x, y, w, h) and which
+    part of it shows, as Vigil's layout_fit_rect() places it: (dst, src)
+    rectangles."""
+    x, y, w, h = box
+    dst, src = (x, y, w, h), (0, 0, src_w, src_h)
+    lhs, rhs = src_w * h, w * src_h
+    if fit == "stretch" or lhs == rhs:
+        return dst, src
+    if fit == "letterbox":
+        if lhs > rhs:
+            dh = w * src_h // src_w
+            return (x, y + (h - dh) // 2, w, dh), src
+        dw = h * src_w // src_h
+        return (x + (w - dw) // 2, y, dw, h), src
+    if lhs > rhs:
+        sw = src_h * w // h
+        return dst, ((src_w - sw) // 2, 0, sw, src_h)
+    sh = src_w * h // w
+    return dst, (0, (src_h - sh) // 2, src_w, sh)
+
+
+def tile_picture(rect, fit, src_w, src_h):
+    """The fitted picture of a tile: its (dst, src) rectangles, the tile
+    less its 1-pixel border."""
+    x, y, w, h = rect
+    return fit_rect(fit, src_w, src_h, (x + 1, y + 1, w - 2, h - 2))
+
+
+def read_barcode(img, picture, src_w):
+    """The frame index drawn by make_clip(barcode=True), read from a tile
+    of a snapshot whose picture tile_picture() placed, or None when a
+    square is neither clearly white nor black or lies outside the part
+    shown."""
+    (dx, dy, dw, dh), (sx, sy, sw, sh) = picture
+    n = 0
+    for bit, (bx, by, side) in enumerate(barcode_boxes(src_w)):
+        cx, cy = bx + side / 2, by + side / 2
+        if not (sx <= cx < sx + sw and sy <= cy < sy + sh):
+            return None
+        px = img.getpixel((int(dx + (cx - sx) * dw / sw),
+                           int(dy + (cy - sy) * dh / sh)))
+        lum = sum(px) / 3
+        if 70 < lum < 185:
+            return None
+        n |= (lum >= 185) << bit
+    return n
+
+
 def near(c1, c2, tol=40):
     return all(abs(a - b) <= tol for a, b in zip(c1, c2))
 

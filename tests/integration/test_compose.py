@@ -1,0 +1,97 @@
+#!/usr/bin/python3
+"""Pictures composed into the software canvas (one swscale pass from the
+decoded picture into its tile): every tile shows its own camera (colour),
+at the place and scale the wall's fit says (the edges of the picture, the
+bars beside it, a frame-counter barcode read through the same mapping),
+for each fit and for pictures wider, narrower and larger than their
+tiles; a camera that stalls is dimmed."""
+from harness import (COLOURS, RtspServer, Vigil, check, finish, log,
+                     make_clip, near, read_barcode, tile_picture, tile_rects,
+                     wait_for)
+
+# camera: (colour, size); the tiles are 638x358 inside their border
+CAMS = {"wide": ("red", "640x360"), "four3": ("green", "480x360"),
+        "tall": ("blue", "360x640"), "big": ("yellow", "1280x720")}
+BG = (14, 14, 16)  # a tile's background
+srv = RtspServer({c: make_clip(c, col, size=size, barcode=True)
+                  for c, (col, size) in CAMS.items()})
+rects = tile_rects((2, 2), 1280, 720)
+
+
+def wall_with(fit):
+    return Vigil("""
+wall: {name: compose, fit: %s, labels: false,
+       screens: [{id: main, size: 1280x720}]}
+alerts: {journal: '@JOURNAL@'}
+cameras:
+%s
+plans: {p: {screens: {main: [{layout: 2x2, tiles: [%s]}]}}}
+""" % (fit, "".join("  - {id: %s, url: '%s'}\n" % (c, srv.url(c))
+                    for c in CAMS), ", ".join(CAMS)))
+
+
+def inside(dst, k):
+    """Points k pixels inside the middle of each edge of dst."""
+    x, y, w, h = dst
+    return [(x + k, y + h // 2), (x + w - 1 - k, y + h // 2),
+            (x + w // 2, y + k), (x + w // 2, y + h - 1 - k)]
+
+
+def live(wall):
+    return all(c["state"] == "live" for c in wall.status()["cameras"])
+
+
+def check_fit(fit):
+    wall = wall_with(fit)
+    wait_for(lambda: live(wall), 30, "live")
+    img = None
+    # a few compositions, so every tile has a picture
+    for _ in range(10):
+        img = wall.snapshot()
+        if all(img.getpixel((r[0] + r[2] // 2, r[1] + r[3] // 2)) != BG
+               for r in rects):
+            break
+    for t, (cam, (col, size)) in enumerate(CAMS.items()):
+        sw, sh = map(int, size.split("x"))
+        pic = tile_picture(rects[t], fit, sw, sh)
+        dst = pic[0]
+        got = [img.getpixel(p) for p in inside(dst, 3)]
+        check(all(near(c, COLOURS[col], 45) for c in got),
+              "%s, %s: the picture's colour reaches its edges %s (%s)"
+              % (fit, cam, dst, got))
+        box = tile_picture(rects[t], "stretch", sw, sh)[0]
+        if dst != box:
+            out = [img.getpixel(p) for p in inside(dst, -1)
+                   if box[0] <= p[0] < box[0] + box[2] and
+                   box[1] <= p[1] < box[1] + box[3]]
+            check(out and all(near(c, BG, 12) for c in out),
+                  "%s, %s: bars beside the picture (%s)" % (fit, cam, out))
+        # the counter's squares, read through the fit's mapping (fill may
+        # crop them off)
+        if pic[1][1] == 0:
+            n = read_barcode(img, pic, sw)
+            check(n is not None, "%s, %s: the frame counter reads (%s)"
+                  % (fit, cam, n))
+    return wall
+
+
+for fit in ("letterbox", "fill"):
+    check_fit(fit).stop()
+wall = check_fit("stretch")
+
+# a stalled camera's last picture stays up, dimmed
+srv.command("freeze", "wide")
+ok = wait_for(lambda: wall.camera("wide")["state"] != "live", 10, "stalled")
+check(ok, "the frozen camera is no longer live")
+img = wall.snapshot()
+img = wall.snapshot()
+dst = tile_picture(rects[0], "stretch", 640, 360)[0]
+p = (dst[0] + dst[2] // 4, dst[1] + dst[3] * 3 // 4)
+dim = tuple(v * 70 // 255 for v in COLOURS["red"])
+check(near(img.getpixel(p), dim, 20),
+      "stalled: the picture is dimmed (%s, about %s)"
+      % (img.getpixel(p), dim))
+check(near(img.getpixel((rects[1][0] + 200, rects[1][1] + 180)),
+           COLOURS["green"], 45), "a live camera beside it is not")
+log("done")
+finish()
