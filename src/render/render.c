@@ -5,7 +5,9 @@
  *
  * Wakeups: workers call render_wake() after putting a frame; an atomic
  * flag makes sure at most one wake event is queued (libuv's async
- * coalescing). Headless, there are no windows and no events to wait for:
+ * coalescing), and it stays set while a composition is due at the frame
+ * cap, so pictures arriving in the meantime wake nothing (they are taken
+ * when it is due). Scenes, snapshot requests and quit always wake it. Headless, there are no windows and no events to wait for:
  * the thread sleeps on a condition variable instead, since SDL's
  * SDL_WaitEventTimeout() polls every millisecond without a video driver
  * that can block (800 wakeups a second, measured). The loop thread
@@ -144,6 +146,7 @@ struct render *render_create(const struct render_params *p)
     pthread_mutex_init(&r->wait_lock, NULL);
     vt_cond_init_mono(&r->wait_cond);
     atomic_init(&r->wake_pending, false);
+    atomic_init(&r->kicked, false);
     atomic_init(&r->quit, false);
     atomic_init(&r->composed, 0);
     atomic_init(&r->beat_ns, vt_mono_ns());
@@ -218,11 +221,10 @@ void render_destroy(struct render *r)
     free(r);
 }
 
-void render_wake(struct render *r)
+/* Wake the render thread: the headless condition variable, or an SDL
+ * event that ends SDL_WaitEventTimeout(). */
+static void signal_render(struct render *r)
 {
-    if (atomic_exchange(&r->wake_pending, true)) {
-        return; /* one is on its way */
-    }
     if (r->p.headless) {
         pthread_mutex_lock(&r->wait_lock);
         pthread_cond_signal(&r->wait_cond);
@@ -233,22 +235,43 @@ void render_wake(struct render *r)
     }
 }
 
-/* Headless: sleep until render_wake() or wait_ns have passed. */
-static void wait_headless(struct render *r, int64_t wait_ns)
+void render_wake(struct render *r)
+{
+    /* Set while the render thread will look at the mailboxes anyway:
+     * woken already, or waiting for the composition it has due (the frame
+     * cap). A new picture then costs an atomic exchange, no wake-up. */
+    if (atomic_exchange(&r->wake_pending, true)) {
+        return;
+    }
+    signal_render(r);
+}
+
+/* What cannot wait for the next composition: a scene, a snapshot, quit. */
+static void kick(struct render *r)
+{
+    atomic_store(&r->kicked, true);
+    signal_render(r);
+}
+
+/* Headless: sleep until kicked, wait_ns have passed or, when frames_wake,
+ * a new picture. */
+static void wait_headless(struct render *r, int64_t wait_ns, int frames_wake)
 {
     int64_t until = vt_mono_ns() + (wait_ns > 0 ? wait_ns : 0);
     pthread_mutex_lock(&r->wait_lock);
-    while (!atomic_load(&r->wake_pending) && vt_mono_ns() < until) {
+    while (!atomic_load(&r->kicked) &&
+           !(frames_wake && atomic_load(&r->wake_pending)) &&
+           vt_mono_ns() < until) {
         vt_cond_wait_until(&r->wait_cond, &r->wait_lock, until);
     }
     pthread_mutex_unlock(&r->wait_lock);
-    atomic_store(&r->wake_pending, false);
+    atomic_store(&r->kicked, false);
 }
 
 void render_quit(struct render *r)
 {
     atomic_store(&r->quit, true);
-    render_wake(r);
+    kick(r);
 }
 
 void render_set_scene(struct render *r, struct scene *sc)
@@ -259,7 +282,7 @@ void render_set_scene(struct render *r, struct scene *sc)
     r->next_scene = sc;
     pthread_mutex_unlock(&r->lock);
     scene_unref(old);
-    render_wake(r);
+    kick(r);
 }
 
 void render_request_snapshot(struct render *r, int screen, uint64_t id)
@@ -275,7 +298,7 @@ void render_request_snapshot(struct render *r, int screen, uint64_t id)
         r->p.on_snapshot(r->p.cb_ctx, id, NULL, 0, 0, 0);
         return;
     }
-    render_wake(r);
+    kick(r);
 }
 
 /* Any screen composing on a software canvas. */
@@ -542,7 +565,7 @@ static void key(struct render *r, const SDL_KeyboardEvent *k)
         input(r, RENDER_ACK_NEWEST, si, 0, 0);
     } else if (sym == SDLK_h) {
         r->help = !r->help;
-        render_wake(r);
+        r->redraw = true;
     }
 }
 
@@ -550,8 +573,6 @@ static void handle_event(struct render *r, const SDL_Event *ev)
 {
     if (ev->type == SDL_QUIT) {
         atomic_store(&r->quit, true);
-    } else if (ev->type == r->wake_event) {
-        atomic_store(&r->wake_pending, false);
     } else if (ev->type == SDL_KEYDOWN && !ev->key.repeat) {
         key(r, &ev->key);
     } else if (ev->type == SDL_MOUSEBUTTONDOWN &&
@@ -583,13 +604,15 @@ int render_run(struct render *r)
     while (!atomic_load(&r->quit)) {
         int64_t now = vt_mono_ns();
         atomic_store(&r->beat_ns, now);
-        /* Wait for a wakeup, the overlay clock, or the frame cap. */
+        /* Wait for a wakeup, the overlay clock, or the frame cap. With a
+         * composition due, new pictures do not wake us (wake_pending
+         * stays set): they are taken when it is. */
         int64_t wait_ns = 500 * VT_MS;
         if (dirty) {
             wait_ns = last_compose + HEADLESS_FRAME_NS - now;
         }
         if (r->p.headless) {
-            wait_headless(r, wait_ns);
+            wait_headless(r, wait_ns, !dirty);
         } else {
             SDL_Event ev;
             int got = SDL_WaitEventTimeout(
@@ -598,7 +621,11 @@ int render_run(struct render *r)
                 handle_event(r, &ev);
                 got = SDL_PollEvent(&ev);
             }
+            atomic_store(&r->kicked, false);
         }
+        /* cleared before the mailboxes are looked at: a picture put after
+         * this wakes us */
+        atomic_store(&r->wake_pending, false);
         dirty |= refresh(r);
         now = vt_mono_ns();
         if (!r->p.headless) {
@@ -632,6 +659,9 @@ int render_run(struct render *r)
             atomic_fetch_add(&r->composed, 1);
             last_compose = now;
             dirty = 0;
+        } else if (dirty) {
+            /* due at the cap: until then pictures need not wake us */
+            atomic_store(&r->wake_pending, true);
         }
         for (int i = 0; i < n_reqs; i++) {
             snapshot(r, reqs[i]);

@@ -105,7 +105,8 @@ struct render {
     struct render_params p;
     struct vlog *log;
     Uint32 wake_event;
-    atomic_bool wake_pending;
+    atomic_bool wake_pending;  /* render_wake() need not signal */
+    atomic_bool kicked;        /* a scene, snapshot or quit waits */
     /* headless wakeups (see above); wait_lock is a leaf */
     pthread_mutex_t wait_lock;
     pthread_cond_t wait_cond;
