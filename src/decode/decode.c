@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <pthread.h>
+#include <stdlib.h>
 
 #include <libavcodec/avcodec.h>
 #include <libavutil/hwcontext.h>
@@ -223,10 +224,9 @@ static int is_full_range(const AVFrame *f)
            f->format == AV_PIX_FMT_YUVJ444P;
 }
 
-/* The size a picture is scaled down to: for a consumer that does not
- * scale, the size the picture will have in its tile's box (fitted as the
- * wall says) when that is clearly smaller than the picture; else its own
- * size. */
+/* The size a picture is scaled to: for a consumer that does not scale,
+ * the size the picture will have in its tile's box (fitted as the wall
+ * says); else its own size. */
 static void scaled_size(const struct decoder *d, const AVFrame *f, int *w,
                         int *h)
 {
@@ -246,15 +246,22 @@ static void scaled_size(const struct decoder *d, const AVFrame *f, int *w,
     /* the whole picture at the scale its shown part is drawn at */
     int sw = (int)((int64_t)f->width * dst.w / crop.w) & ~1;
     int sh = (int)((int64_t)f->height * dst.h / crop.h) & ~1;
-    /* a few percent is not worth a pass over the picture */
-    if (sw > 0 && sh > 0 && sw * 10 < f->width * 9 &&
-        sh * 10 < f->height * 9) {
-        *w = sw;
+    /* Up or down: the renderer's own pass is then a plain conversion
+     * (a scaled conversion to RGB costs it 2-5 times as much); within 2
+     * pixels it centres the picture instead. */
+    if (sw > 0 && sh > 0 &&
+        (abs(sw - f->width) > 2 || abs(sh - f->height) > 2)) {
+        /* Not a multiple of 16 wide: swscale (FFmpeg 5.1) then takes its
+         * AVX2 horizontal scaler, 2-3 times slower than its SSE one on
+         * the bench machine (1280x720 to 480 wide: 1.0 ms, to 478: 0.35;
+         * bench/RESULTS.md). Two pixels narrower, the renderer centres
+         * it. */
+        *w = sw % 16 ? sw : sw - 2;
         *h = sh;
     }
 }
 
-/* Convert a frame the renderer cannot take as-is, or one to scale down,
+/* Convert a frame the renderer cannot take as-is, or one to scale,
  * into YUV420P. This is a new picture, not a copy of a frame that could
  * have been handed on. */
 static int convert(struct decoder *d, AVFrame *src, AVFrame **out)

@@ -5,7 +5,7 @@
  * a format the consumer takes as it is (struct frame_caps: the renderer
  * states which); other formats (MJPEG's full-range 4:2:2, for instance)
  * are converted with swscale, and for a consumer that does not scale,
- * pictures are scaled down to the size they are shown at.
+ * pictures are scaled to the size they are shown at.
  *
  * Thread-safety: a decoder is used by one thread at a time (its camera's
  * worker).
@@ -64,9 +64,9 @@ void decoder_set_skip(struct decoder *d, int skip_loop_filter);
 
 /* The tile the pictures are shown in, w x h pixels (0, 0: unknown), and
  * how they are fitted into it. For a consumer that does not scale, each
- * picture is scaled down (swscale, on the calling worker thread) to the
- * size it will have in the tile's box (the tile less caps.inset), when
- * that is clearly smaller. */
+ * picture is scaled (swscale, on the calling worker thread) to the
+ * size it will have in the tile's box (the tile less caps.inset), up or
+ * down, unless within 2 pixels of it. */
 void decoder_set_box(struct decoder *d, int w, int h, enum layout_fit fit);
 
 /* The stream's picture size (before any scaling down). */
