@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages that Vigil needs to build, run and test.
 # Idempotent: does nothing when every package is already present.
-# Usage: scripts/deps.sh [build|test]   (test adds the integration fixtures)
+# Usage: scripts/deps.sh [build|test|bench]
+#   test adds the integration fixtures; bench adds vigil-bench's peers too
+#   (GStreamer's libav decoders, mpv, perf)
 set -euo pipefail
 
 build_pkgs=(
@@ -20,14 +22,17 @@ test_pkgs=(
     clang libclang-rt-14-dev libtsan2
 )
 
+bench_pkgs=(gstreamer1.0-libav mpv linux-perf)
+
 want=("${build_pkgs[@]}")
-if [ "${1:-build}" = test ]; then
-    want+=("${test_pkgs[@]}")
-fi
+case "${1:-build}" in
+test) want+=("${test_pkgs[@]}") ;;
+bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
+esac
 
 # Node.js (for the browser test) may come from another source than
 # Debian's archive; install Debian's only when there is none at all.
-if [ "${1:-build}" = test ] && ! command -v npm >/dev/null 2>&1; then
+if [ "${1:-build}" != build ] && ! command -v npm >/dev/null 2>&1; then
     want+=(nodejs npm)
 fi
 

@@ -118,15 +118,18 @@ def barcode_boxes(width):
 
 
 def make_clip(name, colour, codec="h264", size="320x240", fps=15,
-              seconds=4, barcode=False):
+              seconds=4, barcode=False, noise=False):
     """Encode a short looping clip once: flat colour, the camera's name
     and a frame counter (with barcode, also as white and black squares a
-    machine can read: see barcode_boxes). Returns the path."""
+    machine can read: see barcode_boxes; with noise, grain that changes
+    every frame, which costs a decoder about what a real scene does).
+    Returns the path."""
     os.makedirs(CLIPS_DIR, exist_ok=True)
-    path = os.path.join(CLIPS_DIR, "%s-%s-%s-%d-%d%s-1s.%s.mkv"
+    path = os.path.join(CLIPS_DIR, "%s-%s-%s-%d-%d%s%s-1s.%s.mkv"
                         % (name, colour, size, fps, seconds,
                            "-bc%d" % barcode_boxes(int(size.split("x")[0]))
-                           [0][2] if barcode else "", codec))
+                           [0][2] if barcode else "",
+                           "-noise" if noise else "", codec))
     if os.path.exists(path):
         return path
     r, g, b = COLOURS[colour]
@@ -135,6 +138,8 @@ def make_clip(name, colour, codec="h264", size="320x240", fps=15,
            "x=8:y=8,drawtext=fontfile=%s:text=%%{n}:fontsize=20:"
            "fontcolor=black:x=8:y=32" % (r, g, b, size, fps, FONT, name,
                                          FONT))
+    if noise:
+        src += ",noise=alls=24:allf=t"
     if barcode:
         for k, (x, y, side) in enumerate(
                 barcode_boxes(int(size.split("x")[0]))):
