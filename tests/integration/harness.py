@@ -163,6 +163,11 @@ def make_clip(name, colour, codec="h264", size="320x240", fps=15,
                   # standard ones are assumed
                   "-huffman", "default"],
     }[codec]
+    if noise:
+        # at a camera's bit rate (0.2 bit a pixel: 2.8 Mbit/s at 720p15)
+        w, h = map(int, size.split("x"))
+        rate = "%dk" % (w * h * fps * 0.2 / 1000)
+        enc += ["-b:v", rate, "-maxrate", rate, "-bufsize", rate]
     tmp = path + ".tmp.mkv"
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", src,
                     "-t", str(seconds)] + enc + [tmp], check=True)
