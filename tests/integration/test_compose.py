@@ -1,13 +1,18 @@
 #!/usr/bin/python3
-"""Pictures composed into the software canvas (one swscale pass from the
-decoded picture into its tile): every tile shows its own camera (colour),
-at the place and scale the wall's fit says (the edges of the picture, the
-bars beside it, a frame-counter barcode read through the same mapping),
-for each fit and for pictures wider, narrower and larger than their
-tiles; a camera that stalls is dimmed."""
+"""Pictures composed the same way on both render paths: the software
+canvas (swscale converts each decoded picture straight into its tile) and
+a GPU renderer (SDL's OpenGL renderer scaling the pictures' textures, here
+on Mesa's llvmpipe under Xvfb). On each, every tile shows its own camera
+(colour), at the place and scale the wall's fit says (the edges of the
+picture, the bars beside it, a frame-counter barcode read through the same
+mapping), for each fit and for pictures wider, narrower and larger than
+their tiles; a camera that stalls is dimmed alike."""
+import os
+import subprocess
+
 from harness import (COLOURS, RtspServer, Vigil, check, finish, log,
-                     make_clip, near, read_barcode, tile_picture, tile_rects,
-                     wait_for)
+                     make_clip, near, read_barcode, spawn, tile_picture,
+                     tile_rects, wait_for)
 
 # camera: (colour, size); the tiles are 638x358 inside their border
 CAMS = {"wide": ("red", "640x360"), "four3": ("green", "480x360"),
@@ -18,7 +23,7 @@ srv = RtspServer({c: make_clip(c, col, size=size, barcode=True)
 rects = tile_rects((2, 2), 1280, 720)
 
 
-def wall_with(fit):
+def wall_with(fit, headless):
     return Vigil("""
 wall: {name: compose, fit: %s, labels: false,
        screens: [{id: main, size: 1280x720}]}
@@ -27,7 +32,7 @@ cameras:
 %s
 plans: {p: {screens: {main: [{layout: 2x2, tiles: [%s]}]}}}
 """ % (fit, "".join("  - {id: %s, url: '%s'}\n" % (c, srv.url(c))
-                    for c in CAMS), ", ".join(CAMS)))
+                    for c in CAMS), ", ".join(CAMS)), headless=headless)
 
 
 def inside(dst, k):
@@ -41,9 +46,10 @@ def live(wall):
     return all(c["state"] == "live" for c in wall.status()["cameras"])
 
 
-def check_fit(fit):
-    wall = wall_with(fit)
+def check_fit(path, fit):
+    wall = wall_with(fit, path == "canvas")
     wait_for(lambda: live(wall), 30, "live")
+    what = "%s, %s" % (path, fit)
     img = None
     # a few compositions, so every tile has a picture
     for _ in range(10):
@@ -58,40 +64,65 @@ def check_fit(fit):
         got = [img.getpixel(p) for p in inside(dst, 3)]
         check(all(near(c, COLOURS[col], 45) for c in got),
               "%s, %s: the picture's colour reaches its edges %s (%s)"
-              % (fit, cam, dst, got))
+              % (what, cam, dst, got))
         box = tile_picture(rects[t], "stretch", sw, sh)[0]
         if dst != box:
             out = [img.getpixel(p) for p in inside(dst, -1)
                    if box[0] <= p[0] < box[0] + box[2] and
                    box[1] <= p[1] < box[1] + box[3]]
             check(out and all(near(c, BG, 12) for c in out),
-                  "%s, %s: bars beside the picture (%s)" % (fit, cam, out))
+                  "%s, %s: bars beside the picture (%s)" % (what, cam, out))
         # the counter's squares, read through the fit's mapping (fill may
         # crop them off)
         if pic[1][1] == 0:
             n = read_barcode(img, pic, sw)
             check(n is not None, "%s, %s: the frame counter reads (%s)"
-                  % (fit, cam, n))
+                  % (what, cam, n))
     return wall
 
 
-for fit in ("letterbox", "fill"):
-    check_fit(fit).stop()
-wall = check_fit("stretch")
+def check_dim(path, wall):
+    """A stalled camera's last picture stays up, dimmed."""
+    srv.command("freeze", "wide")
+    ok = wait_for(lambda: wall.camera("wide")["state"] != "live", 10,
+                  "stalled")
+    check(ok, "%s: the frozen camera is no longer live" % path)
+    wall.snapshot()
+    img = wall.snapshot()
+    dst = tile_picture(rects[0], "stretch", 640, 360)[0]
+    p = (dst[0] + dst[2] // 4, dst[1] + dst[3] * 3 // 4)
+    dim = tuple(v * 70 // 255 for v in COLOURS["red"])
+    check(near(img.getpixel(p), dim, 20),
+          "%s: the stalled picture is dimmed (%s, about %s)"
+          % (path, img.getpixel(p), dim))
+    check(near(img.getpixel((rects[1][0] + 200, rects[1][1] + 180)),
+               COLOURS["green"], 45), "%s: a live camera beside it is not"
+          % path)
+    srv.command("thaw", "wide")
 
-# a stalled camera's last picture stays up, dimmed
-srv.command("freeze", "wide")
-ok = wait_for(lambda: wall.camera("wide")["state"] != "live", 10, "stalled")
-check(ok, "the frozen camera is no longer live")
-img = wall.snapshot()
-img = wall.snapshot()
-dst = tile_picture(rects[0], "stretch", 640, 360)[0]
-p = (dst[0] + dst[2] // 4, dst[1] + dst[3] * 3 // 4)
-dim = tuple(v * 70 // 255 for v in COLOURS["red"])
-check(near(img.getpixel(p), dim, 20),
-      "stalled: the picture is dimmed (%s, about %s)"
-      % (img.getpixel(p), dim))
-check(near(img.getpixel((rects[1][0] + 200, rects[1][1] + 180)),
-           COLOURS["green"], 45), "a live camera beside it is not")
+
+def check_path(path):
+    for fit in ("letterbox", "fill"):
+        check_fit(path, fit).stop()
+    wall = check_fit(path, "stretch")
+    check_dim(path, wall)
+    return wall
+
+
+wall = check_path("canvas")
+check("software canvas" in wall.log(), "the headless wall composes on a "
+      "software canvas")
+wall.stop()
+
+# the GPU path: SDL's OpenGL renderer, on llvmpipe under Xvfb
+display = ":%d" % (90 + os.getpid() % 100)
+xvfb = spawn(["Xvfb", display, "-screen", "0", "1280x720x24", "-nolisten",
+              "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+os.environ["DISPLAY"] = display
+wait_for(lambda: os.path.exists("/tmp/.X11-unix/X" + display[1:]), 10,
+         "Xvfb")
+wall = check_path("opengl")
+check("opengl renderer" in wall.log() and "software canvas" not in
+      wall.log(), "the window composes with SDL's OpenGL renderer")
 log("done")
 finish()
