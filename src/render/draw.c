@@ -351,6 +351,38 @@ static int screen_overlaid(const struct render *r, int si)
            r->scene->screens[si].status_line[0] || r->help;
 }
 
+/* A software window: what this composition drew goes from the canvas
+ * to the window surface, and only that is put on the screen (a whole
+ * 1080p canvas each time cost more than composing it). A window of
+ * another size than the screen takes the canvas scaled, whole. */
+static void present_canvas(struct render *r, struct screen *s)
+{
+    SDL_RenderFlush(s->r);
+    SDL_Surface *ws = SDL_GetWindowSurface(s->win);
+    if (!ws) {
+        return;
+    }
+    int ret;
+    if (ws->w == s->w && ws->h == s->h) {
+        ret = 0;
+        for (int i = 0; i < s->n_dirty && ret == 0; i++) {
+            SDL_Rect rc = s->dirty[i];
+            ret = SDL_BlitSurface(s->canvas, &rc, ws, &rc);
+        }
+        if (ret == 0) {
+            ret = SDL_UpdateWindowSurfaceRects(s->win, s->dirty, s->n_dirty);
+        }
+    } else {
+        ret = SDL_BlitScaled(s->canvas, NULL, ws, NULL);
+        if (ret == 0) {
+            ret = SDL_UpdateWindowSurface(s->win);
+        }
+    }
+    if (ret != 0) {
+        VLOG_DEBUG(r->log, "present: %s", SDL_GetError());
+    }
+}
+
 static void present(SDL_Renderer *sr, SDL_Texture *t)
 {
     SDL_SetRenderDrawColor(sr, 0, 0, 0, 255);
@@ -381,6 +413,8 @@ void render_compose(struct render *r, int si, int64_t now)
         SDL_SetRenderDrawColor(s->r, 0, 0, 0, 255);
         SDL_RenderClear(s->r);
     }
+    s->n_dirty = full ? 1 : 0;
+    s->dirty[0] = (SDL_Rect){ 0, 0, s->w, s->h };
     if (ss->layout >= 0) {
         const struct layout *l = &r->scene->cfg->layouts[ss->layout];
         for (int t = 0; t < ss->n_tiles && t < l->n_cells; t++) {
@@ -391,6 +425,10 @@ void render_compose(struct render *r, int si, int64_t now)
             }
             struct layout_rect rc = layout_tile_rect(l, t, s->w, s->h);
             draw_tile(r, s, c, rc, now);
+            if (!full && s->n_dirty < (int)(sizeof(s->dirty) /
+                                            sizeof(s->dirty[0]))) {
+                s->dirty[s->n_dirty++] = (SDL_Rect){ rc.x, rc.y, rc.w, rc.h };
+            }
             s->drawn_gen[t] = gen;
             render_note_latency(r, c);
         }
@@ -402,13 +440,8 @@ void render_compose(struct render *r, int si, int64_t now)
     if (s->target) {
         SDL_SetRenderTarget(s->r, NULL);
         present(s->r, s->target);
-    } else if (s->shown) {
-        /* a software window: the canvas goes up whole */
-        SDL_RenderFlush(s->r);
-        if (SDL_UpdateTexture(s->shown, NULL, s->canvas->pixels,
-                              s->canvas->pitch) == 0) {
-            present(s->win_r, s->shown);
-        }
+    } else if (s->win) {
+        present_canvas(r, s);
     }
 }
 

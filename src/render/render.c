@@ -55,12 +55,6 @@ static void screen_finish(struct render *r, struct screen *s)
         SDL_DestroyRenderer(s->r);
     }
     canvas_destroy(s->canvas);
-    if (s->shown) {
-        SDL_DestroyTexture(s->shown);
-    }
-    if (s->win_r) {
-        SDL_DestroyRenderer(s->win_r);
-    }
     if (s->win) {
         SDL_DestroyWindow(s->win);
     }
@@ -102,27 +96,18 @@ static int screen_init(struct render *r, struct screen *s,
             s->target = SDL_CreateTexture(s->r, SDL_PIXELFORMAT_ARGB8888,
                                           SDL_TEXTUREACCESS_TARGET, s->w,
                                           s->h);
-        } else {
-            /* Without one, the window shows a software canvas. */
-            s->win_r = SDL_CreateRenderer(s->win, -1, SDL_RENDERER_SOFTWARE);
-            if (s->win_r) {
-                SDL_RenderSetLogicalSize(s->win_r, s->w, s->h);
-                s->shown = SDL_CreateTexture(s->win_r,
-                                             SDL_PIXELFORMAT_ARGB8888,
-                                             SDL_TEXTUREACCESS_STREAMING,
-                                             s->w, s->h);
-            }
-            if (s->shown) {
-                canvas_init(s);
-            }
+        } else if (SDL_GetWindowSurface(s->win)) {
+            /* Without one, the window shows a software canvas through its
+             * window surface. */
+            canvas_init(s);
         }
     }
-    if (!s->r || (s->win && !s->target && !s->shown)) {
+    if (!s->r || (s->win && !s->target && !s->canvas)) {
         VLOG_ERR(r->log, "screen %s: %s", cs->id, SDL_GetError());
         return -1;
     }
     SDL_RendererInfo info;
-    if (SDL_GetRendererInfo(s->win_r ? s->win_r : s->r, &info) == 0) {
+    if (SDL_GetRendererInfo(s->r, &info) == 0) {
         VLOG_INFO(r->log, "screen %s: %dx%d, %s renderer%s", cs->id, s->w,
                   s->h, info.name,
                   s->canvas ? " (software canvas)" : "");
@@ -578,7 +563,17 @@ static void handle_event(struct render *r, const SDL_Event *ev)
     } else if (ev->type == SDL_MOUSEBUTTONDOWN &&
                ev->button.button == SDL_BUTTON_LEFT) {
         int si = screen_of_window(r, ev->button.windowID);
-        int t = tile_at(r, si, ev->button.x, ev->button.y);
+        int x = ev->button.x, y = ev->button.y;
+        struct screen *s = &r->screens[si];
+        int ww, wh;
+        if (s->canvas && s->win) {
+            /* a canvas window: window pixels to the screen's (a GPU
+             * renderer's logical size does this itself) */
+            SDL_GetWindowSize(s->win, &ww, &wh);
+            x = ww > 0 ? (int)((int64_t)x * s->w / ww) : x;
+            y = wh > 0 ? (int)((int64_t)y * s->h / wh) : y;
+        }
+        int t = tile_at(r, si, x, y);
         if (t >= 0) {
             input(r, RENDER_FULLSCREEN, si, t, 0);
         }

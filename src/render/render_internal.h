@@ -61,11 +61,11 @@ struct screen {
     SDL_Window *win;      /* NULL when headless */
     /* Software composition (headless, or a window without an accelerated
      * renderer): the canvas at the configured size, drawn by `r`, a
-     * software renderer; a window shows it through `win_r`'s streaming
-     * texture `shown`. */
+     * software renderer. A window shows it through its window surface,
+     * only the rectangles a composition drew (`dirty`). */
     SDL_Surface *canvas;
-    SDL_Renderer *win_r;
-    SDL_Texture *shown;
+    SDL_Rect dirty[65];
+    int n_dirty;
     /* An accelerated window: the composition at the configured size */
     SDL_Texture *target;
     SDL_Renderer *r;      /* what everything is drawn with */

@@ -2,13 +2,17 @@
 """Pictures composed the same way on both render paths: the software
 canvas (swscale converts each decoded picture straight into its tile) and
 a GPU renderer (SDL's OpenGL renderer scaling the pictures' textures, here
-on Mesa's llvmpipe under Xvfb). On each, every tile shows its own camera
+on Mesa's llvmpipe under Xvfb), and a window without one (the canvas put
+on the screen, read back off the X display). On each, every tile shows its own camera
 (colour), at the place and scale the wall's fit says (the edges of the
 picture, the bars beside it, a frame-counter barcode read through the same
 mapping), for each fit and for pictures wider, narrower and larger than
 their tiles; a camera that stalls is dimmed alike."""
 import os
 import subprocess
+import time
+
+from PIL import Image
 
 from harness import (COLOURS, RtspServer, Vigil, check, finish, log,
                      make_clip, near, read_barcode, spawn, tile_picture,
@@ -124,5 +128,23 @@ wait_for(lambda: os.path.exists("/tmp/.X11-unix/X" + display[1:]), 10,
 wall = check_path("opengl")
 check("opengl renderer" in wall.log() and "software canvas" not in
       wall.log(), "the window composes with SDL's OpenGL renderer")
+wall.stop()
+
+# a window without an accelerated renderer: the canvas, put on the screen
+# through the window surface, only what each composition drew
+os.environ["SDL_RENDER_DRIVER"] = "software"
+wall = check_path("software window")
+check("software canvas" in wall.log(), "the window composes on a canvas")
+time.sleep(0.5)
+grab = os.path.join(wall.dir, "screen.png")
+subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "x11grab",
+                "-video_size", "1280x720", "-i", display, "-frames:v", "1",
+                grab], check=True)
+screen = Image.open(grab).convert("RGB")
+for t, (cam, (col, size)) in enumerate(CAMS.items()):
+    x, y, w, h = rects[t]
+    got = screen.getpixel((x + w // 4, y + h * 3 // 4))
+    check(near(got, COLOURS[col], 45), "on the screen itself, tile %d is %s "
+          "(%s)" % (t, cam, got))
 log("done")
 finish()
