@@ -216,14 +216,6 @@ static int consumer_ready(const struct decoder *d, const AVFrame *f)
     return (d->caps.formats & bit) && f->color_range != AVCOL_RANGE_JPEG;
 }
 
-static int is_full_range(const AVFrame *f)
-{
-    return f->color_range == AVCOL_RANGE_JPEG ||
-           f->format == AV_PIX_FMT_YUVJ420P ||
-           f->format == AV_PIX_FMT_YUVJ422P ||
-           f->format == AV_PIX_FMT_YUVJ444P;
-}
-
 /* The size a picture is scaled to: for a consumer that does not scale,
  * the size the picture will have in its tile's box (fitted as the wall
  * says); else its own size. */
@@ -289,7 +281,7 @@ static int convert(struct decoder *d, AVFrame *src, AVFrame **out)
         return -ENOMEM;
     }
     const int *coefs = sws_getCoefficients(SWS_CS_ITU601);
-    sws_setColorspaceDetails(d->sws, coefs, is_full_range(src), coefs, 0, 0,
+    sws_setColorspaceDetails(d->sws, coefs, frame_full_range(src), coefs, 0, 0,
                              1 << 16, 1 << 16);
     dst->format = AV_PIX_FMT_YUV420P;
     dst->width = w;

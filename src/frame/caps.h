@@ -10,6 +10,8 @@
 
 #include <stdbool.h>
 
+#include <libavutil/frame.h>
+
 /* Pixel formats, as bits of frame_caps.formats. Limited range (video
  * levels) always: full-range pictures (MJPEG's yuvj) are converted. */
 enum frame_format {
@@ -28,5 +30,15 @@ struct frame_caps {
      * side. */
     int inset;
 };
+
+/* A picture in full range (JPEG levels: MJPEG's yuvj formats, or one
+ * that says so), which a consumer's limited-range formats do not take. */
+static inline bool frame_full_range(const AVFrame *f)
+{
+    return f->color_range == AVCOL_RANGE_JPEG ||
+           f->format == AV_PIX_FMT_YUVJ420P ||
+           f->format == AV_PIX_FMT_YUVJ422P ||
+           f->format == AV_PIX_FMT_YUVJ444P;
+}
 
 #endif

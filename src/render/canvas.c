@@ -14,6 +14,7 @@
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 
+#include "frame/caps.h"
 #include "render/render_internal.h"
 
 /* The colour matrix of a picture: what it says, or (as SDL does for its
@@ -36,14 +37,6 @@ static int colour_matrix(const AVFrame *f)
     }
 }
 
-static int full_range(const AVFrame *f)
-{
-    return f->color_range == AVCOL_RANGE_JPEG ||
-           f->format == AV_PIX_FMT_YUVJ420P ||
-           f->format == AV_PIX_FMT_YUVJ422P ||
-           f->format == AV_PIX_FMT_YUVJ444P;
-}
-
 /* A scaler for this picture and destination size, made again only when
  * one of them changed. */
 static struct SwsContext *scaler(struct canvas_scaler *cs, const AVFrame *f,
@@ -52,7 +45,7 @@ static struct SwsContext *scaler(struct canvas_scaler *cs, const AVFrame *f,
     struct canvas_scaler want = { .sws = NULL, .src_w = sw, .src_h = sh,
                                   .src_fmt = f->format, .dst_w = dw,
                                   .dst_h = dh, .matrix = colour_matrix(f),
-                                  .full_range = full_range(f) };
+                                  .full_range = frame_full_range(f) };
     if (cs->sws && cs->src_w == sw && cs->src_h == sh &&
         cs->src_fmt == want.src_fmt && cs->dst_w == dw && cs->dst_h == dh &&
         cs->matrix == want.matrix && cs->full_range == want.full_range) {
