@@ -42,6 +42,13 @@ enum cfg_video_driver {
     CFG_VIDEO_KMSDRM,       /* the console, no desktop */
 };
 
+/* wall.renderer: who composes */
+enum cfg_renderer {
+    CFG_RENDER_AUTO,        /* a hardware GPU if there is one, else software */
+    CFG_RENDER_SOFTWARE,    /* the software canvas */
+    CFG_RENDER_GPU,         /* an OpenGL renderer, even a software one */
+};
+
 /* wall.cursor */
 enum cfg_cursor {
     CFG_CURSOR_AUTO,        /* shown while the mouse moves, then hidden */
@@ -130,6 +137,7 @@ struct config {
     enum layout_fit fit;
     bool labels;
     int video_driver;           /* enum cfg_video_driver */
+    int renderer;               /* enum cfg_renderer */
     int cursor;                 /* enum cfg_cursor */
     struct cfg_screen *screens;
     int n_screens;

@@ -28,6 +28,8 @@ static const char *const hwaccel_names[] = { "auto", "none", "vaapi", "cuda",
 static const char *const video_driver_names[] = { "auto", "x11", "wayland",
                                                   "kmsdrm", NULL };
 static const char *const cursor_names[] = { "auto", "hidden", "shown", NULL };
+static const char *const renderer_names[] = { "auto", "software", "gpu",
+                                              NULL };
 
 /* ---- wall.screens[] ---- */
 
@@ -245,6 +247,15 @@ static const struct opt wall_opts[] = {
               "console without a desktop (the user needs the video and "
               "input groups), `x11` and `wayland` insist on one.",
       .example = "kmsdrm" },
+    { "renderer", OPT_FIELD(struct config, renderer, ENUM),
+      .names = renderer_names, .def = "auto", .flags = OPT_RESTART,
+      .help = "Who composes the screens: `gpu` an OpenGL renderer that "
+              "scales the pictures (in the windows; headless, through EGL "
+              "with SDL's offscreen driver), `software` a canvas the "
+              "pictures are converted into, `auto` the GPU when it is a "
+              "hardware one (not Mesa's llvmpipe, which costs more than "
+              "the canvas), else the canvas.",
+      .example = "gpu" },
     { "cursor", OPT_FIELD(struct config, cursor, ENUM), .names = cursor_names,
       .def = "auto",
       .help = "The mouse pointer over the wall: `auto` shows it while the "

@@ -439,7 +439,9 @@ void render_compose(struct render *r, int si, int64_t now)
     s->drawn_scene = r->scene_seq;
     if (s->target) {
         SDL_SetRenderTarget(s->r, NULL);
-        present(s->r, s->target);
+        if (!r->p.headless) {
+            present(s->r, s->target);
+        }
     } else if (s->win) {
         present_canvas(r, s);
     }

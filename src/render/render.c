@@ -26,6 +26,7 @@
 #include <libavutil/frame.h>
 #include <libavutil/pixfmt.h>
 
+#include "config/config.h"
 #include "frame/mailbox.h"
 #include "frame/stamp.h"
 #include "layout/layout.h"
@@ -69,38 +70,73 @@ static int canvas_init(struct screen *s)
     return s->r ? 0 : -1;
 }
 
+/* The OpenGL implementation is a software rasteriser (Mesa's llvmpipe
+ * or softpipe): composing on it costs more than the canvas. */
+static int gl_in_software(struct render *r, const char *screen)
+{
+    typedef const unsigned char *(*get_string_fn)(unsigned);
+    get_string_fn get = (get_string_fn)SDL_GL_GetProcAddress("glGetString");
+    const char *name = get ? (const char *)get(0x1F01 /* GL_RENDERER */)
+                           : NULL;
+    VLOG_INFO(r->log, "screen %s: OpenGL on %s", screen,
+              name ? name : "an unknown GPU");
+    return !name || strstr(name, "llvmpipe") || strstr(name, "softpipe") ||
+           strstr(name, "Software");
+}
+
+/* An accelerated renderer for s->win, composing at the configured size
+ * into a target texture; none when the wall does not want it (SDL's
+ * software renderer, or under `auto` a software rasteriser). */
+static void gpu_renderer(struct render *r, struct screen *s,
+                         const struct cfg_screen *cs, int want)
+{
+    s->r = SDL_CreateRenderer(s->win, -1,
+                              SDL_RENDERER_ACCELERATED |
+                                  (r->p.headless ? 0
+                                                 : SDL_RENDERER_PRESENTVSYNC) |
+                                  SDL_RENDERER_TARGETTEXTURE);
+    SDL_RendererInfo info;
+    if (s->r && (SDL_GetRendererInfo(s->r, &info) != 0 ||
+                 (info.flags & SDL_RENDERER_SOFTWARE) ||
+                 (want == CFG_RENDER_AUTO && gl_in_software(r, cs->id)))) {
+        /* SDL_RENDER_DRIVER=software gives one despite the flags */
+        SDL_DestroyRenderer(s->r);
+        s->r = NULL;
+    }
+    if (s->r) {
+        SDL_RenderSetLogicalSize(s->r, s->w, s->h);
+        s->target = SDL_CreateTexture(s->r, SDL_PIXELFORMAT_ARGB8888,
+                                      SDL_TEXTUREACCESS_TARGET, s->w, s->h);
+    }
+}
+
 static int screen_init(struct render *r, struct screen *s,
                        const struct cfg_screen *cs)
 {
+    int want = r->scene->cfg->renderer;
     s->w = cs->width;
     s->h = cs->height;
     s->tex = xcalloc((size_t)r->n_cams + 1, sizeof(*s->tex));
-    if (r->p.headless) {
+    if (!r->p.headless) {
+        s->win = render_window_open(r, s, cs);
+    } else if (r->offscreen) {
+        /* headless on a GPU: a hidden window of SDL's offscreen driver */
+        s->win = SDL_CreateWindow(cs->id, 0, 0, s->w, s->h,
+                                  SDL_WINDOW_HIDDEN);
+    }
+    if (s->win && want != CFG_RENDER_SOFTWARE) {
+        gpu_renderer(r, s, cs, want);
+    }
+    if (!s->r && r->p.headless) {
+        if (s->win) {
+            SDL_DestroyWindow(s->win);
+            s->win = NULL;
+        }
         canvas_init(s);
-    } else if ((s->win = render_window_open(r, s, cs))) {
-        /* A GPU renderer composes at the configured size into a target
-         * texture, scaling the pictures' textures itself. */
-        s->r = SDL_CreateRenderer(s->win, -1,
-                                  SDL_RENDERER_ACCELERATED |
-                                      SDL_RENDERER_PRESENTVSYNC |
-                                      SDL_RENDERER_TARGETTEXTURE);
-        SDL_RendererInfo info;
-        if (s->r && (SDL_GetRendererInfo(s->r, &info) != 0 ||
-                     (info.flags & SDL_RENDERER_SOFTWARE))) {
-            /* SDL_RENDER_DRIVER=software gives one despite the flags */
-            SDL_DestroyRenderer(s->r);
-            s->r = NULL;
-        }
-        if (s->r) {
-            SDL_RenderSetLogicalSize(s->r, s->w, s->h);
-            s->target = SDL_CreateTexture(s->r, SDL_PIXELFORMAT_ARGB8888,
-                                          SDL_TEXTUREACCESS_TARGET, s->w,
-                                          s->h);
-        } else if (SDL_GetWindowSurface(s->win)) {
-            /* Without one, the window shows a software canvas through its
-             * window surface. */
-            canvas_init(s);
-        }
+    } else if (!s->r && s->win && SDL_GetWindowSurface(s->win)) {
+        /* a window without one shows a software canvas through its
+         * window surface */
+        canvas_init(s);
     }
     if (!s->r || (s->win && !s->target && !s->canvas)) {
         VLOG_ERR(r->log, "screen %s: %s", cs->id, SDL_GetError());
@@ -111,6 +147,11 @@ static int screen_init(struct render *r, struct screen *s,
         VLOG_INFO(r->log, "screen %s: %dx%d, %s renderer%s", cs->id, s->w,
                   s->h, info.name,
                   s->canvas ? " (software canvas)" : "");
+    }
+    if (want == CFG_RENDER_GPU && s->canvas) {
+        VLOG_WARN(r->log, "screen %s: no GPU renderer (%s): the software "
+                          "canvas composes",
+                  cs->id, SDL_GetError());
     }
     return 0;
 }
@@ -144,6 +185,15 @@ struct render *render_create(const struct render_params *p)
             VLOG_ERR(r->log, "SDL init: %s", SDL_GetError());
             goto fail;
         }
+        /* A GPU without a display: SDL's offscreen driver, over EGL */
+        if (r->scene->cfg->renderer != CFG_RENDER_SOFTWARE) {
+            SDL_SetHint(SDL_HINT_VIDEODRIVER, "offscreen");
+            r->offscreen = SDL_InitSubSystem(SDL_INIT_VIDEO) == 0;
+            if (!r->offscreen) {
+                VLOG_INFO(r->log, "no offscreen video (%s): software "
+                                  "canvases", SDL_GetError());
+            }
+        }
     } else if (render_video_init(r, r->scene->cfg) < 0) {
         goto fail;
     }
@@ -167,7 +217,7 @@ struct render *render_create(const struct render_params *p)
         }
     }
     VLOG_INFO(r->log, "%d screen(s), %s", r->n_screens,
-              p->headless ? "headless (software canvas)" : "windowed");
+              p->headless ? "headless" : "windowed");
     return r;
 fail:
     render_destroy(r);
@@ -202,6 +252,9 @@ void render_destroy(struct render *r)
     pthread_mutex_destroy(&r->wait_lock);
     pthread_cond_destroy(&r->wait_cond);
     vlog_destroy(r->log);
+    if (r->offscreen) {
+        SDL_QuitSubSystem(SDL_INIT_VIDEO);
+    }
     SDL_QuitSubSystem(r->p.headless ? SDL_INIT_EVENTS : SDL_INIT_VIDEO);
     free(r);
 }

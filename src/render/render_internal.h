@@ -111,6 +111,7 @@ struct render {
     pthread_mutex_t wait_lock;
     pthread_cond_t wait_cond;
     atomic_bool quit;
+    bool offscreen;       /* headless with SDL's offscreen video (EGL) */
     atomic_uint_fast64_t composed;
     _Atomic int64_t beat_ns;   /* each turn of render_run (watchdog) */
 

@@ -1,9 +1,10 @@
 #!/usr/bin/python3
-"""Pictures composed the same way on both render paths: the software
-canvas (swscale converts each decoded picture straight into its tile) and
-a GPU renderer (SDL's OpenGL renderer scaling the pictures' textures, here
-on Mesa's llvmpipe under Xvfb), and a window without one (the canvas put
-on the screen, read back off the X display). On each, every tile shows its own camera
+"""Pictures composed the same way on every render path: the software
+canvas (swscale converts each decoded picture straight into its tile),
+the GPU renderer (SDL's OpenGL renderer scaling the pictures' textures)
+headless through EGL with SDL's offscreen driver and in a window, both on
+Mesa's llvmpipe here, and a software window (the canvas put on the screen,
+read back off the X display). On each, every tile shows its own camera
 (colour), at the place and scale the wall's fit says (the edges of the
 picture, the bars beside it, a frame-counter barcode read through the same
 mapping), for each fit and for pictures wider, narrower and larger than
@@ -27,16 +28,17 @@ srv = RtspServer({c: make_clip(c, col, size=size, barcode=True)
 rects = tile_rects((2, 2), 1280, 720)
 
 
-def wall_with(fit, headless):
+def wall_with(fit, headless, renderer):
     return Vigil("""
-wall: {name: compose, fit: %s, labels: false,
+wall: {name: compose, fit: %s, labels: false, renderer: %s,
        screens: [{id: main, size: 1280x720}]}
 alerts: {journal: '@JOURNAL@'}
 cameras:
 %s
 plans: {p: {screens: {main: [{layout: 2x2, tiles: [%s]}]}}}
-""" % (fit, "".join("  - {id: %s, url: '%s'}\n" % (c, srv.url(c))
-                    for c in CAMS), ", ".join(CAMS)), headless=headless)
+""" % (fit, renderer, "".join("  - {id: %s, url: '%s'}\n" % (c, srv.url(c))
+                              for c in CAMS), ", ".join(CAMS)),
+                 headless=headless)
 
 
 def inside(dst, k):
@@ -50,8 +52,14 @@ def live(wall):
     return all(c["state"] == "live" for c in wall.status()["cameras"])
 
 
+# path: (headless, renderer); auto takes the canvas here, where OpenGL is
+# Mesa's llvmpipe
+PATHS = {"canvas": (True, "auto"), "gpu headless": (True, "gpu"),
+         "opengl window": (False, "gpu"), "software window": (False, "auto")}
+
+
 def check_fit(path, fit):
-    wall = wall_with(fit, path == "canvas")
+    wall = wall_with(fit, *PATHS[path])
     wait_for(lambda: live(wall), 30, "live")
     what = "%s, %s" % (path, fit)
     img = None
@@ -113,28 +121,37 @@ def check_path(path):
     return wall
 
 
+def uses(wall, renderer):
+    return ("%s renderer" % renderer) in wall.log() and (
+        ("software canvas" in wall.log()) == (renderer == "software"))
+
+
 wall = check_path("canvas")
-check("software canvas" in wall.log(), "the headless wall composes on a "
-      "software canvas")
+check(uses(wall, "software"), "headless, auto: a software canvas (OpenGL "
+      "here is llvmpipe)")
 wall.stop()
 
-# the GPU path: SDL's OpenGL renderer, on llvmpipe under Xvfb
+# the GPU path headless: SDL's offscreen driver, OpenGL over EGL
+wall = check_path("gpu headless")
+check(uses(wall, "opengl"), "headless, gpu: SDL's OpenGL renderer "
+      "through EGL")
+wall.stop()
+
+# in windows, on llvmpipe under Xvfb
 display = ":%d" % (90 + os.getpid() % 100)
 xvfb = spawn(["Xvfb", display, "-screen", "0", "1280x720x24", "-nolisten",
               "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 os.environ["DISPLAY"] = display
 wait_for(lambda: os.path.exists("/tmp/.X11-unix/X" + display[1:]), 10,
          "Xvfb")
-wall = check_path("opengl")
-check("opengl renderer" in wall.log() and "software canvas" not in
-      wall.log(), "the window composes with SDL's OpenGL renderer")
+wall = check_path("opengl window")
+check(uses(wall, "opengl"), "a window, gpu: SDL's OpenGL renderer")
 wall.stop()
 
-# a window without an accelerated renderer: the canvas, put on the screen
-# through the window surface, only what each composition drew
-os.environ["SDL_RENDER_DRIVER"] = "software"
+# auto in a window on llvmpipe: the canvas, put on the screen through the
+# window surface, only what each composition drew
 wall = check_path("software window")
-check("software canvas" in wall.log(), "the window composes on a canvas")
+check(uses(wall, "software"), "a window, auto: a software canvas")
 time.sleep(0.5)
 grab = os.path.join(wall.dir, "screen.png")
 subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "x11grab",
