@@ -145,12 +145,18 @@ int main(int argc, char **argv)
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
     struct stream *s = calloc((size_t)n, sizeof(*s));
+    if (!s) {
+        return 1;
+    }
     for (int i = 0; i < n; i++) {
         s[i].url = argv[first + i];
         s[i].box_w = box_w;
         s[i].box_h = box_h;
         s[i].fit = fit;
-        pthread_create(&s[i].thread, NULL, run, &s[i]);
+        if (pthread_create(&s[i].thread, NULL, run, &s[i]) != 0) {
+            fprintf(stderr, "vigil-floor: no thread for %s\n", s[i].url);
+            return 1;
+        }
     }
     pthread_t in;
     pthread_create(&in, NULL, watch_stdin, NULL);

@@ -254,7 +254,8 @@ static const struct opt wall_opts[] = {
               "with SDL's offscreen driver), `software` a canvas the "
               "pictures are converted into, `auto` the GPU when it is a "
               "hardware one (not Mesa's llvmpipe, which costs more than "
-              "the canvas), else the canvas.",
+              "the canvas), else the canvas (in a window that cannot show "
+              "one, Wayland's or KMSDRM's, OpenGL after all).",
       .example = "gpu" },
     { "cursor", OPT_FIELD(struct config, cursor, ENUM), .names = cursor_names,
       .def = "auto",

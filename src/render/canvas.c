@@ -79,7 +79,12 @@ static struct SwsContext *scaler(struct canvas_scaler *cs, const AVFrame *f,
 
 SDL_Surface *canvas_create(int w, int h)
 {
-    size_t pitch = (size_t)w * 4, size = pitch * (size_t)h + CANVAS_SLOP;
+    /* Rows padded to whole 64 bytes and then some: swscale's x86 RGB
+     * output rounds a row up to 8 pixels and converts 8 fewer when that
+     * would pass the pitch, which would leave a full-width picture's last
+     * columns unconverted. */
+    size_t pitch = ((size_t)w * 4 + CANVAS_SLOP + 63) & ~(size_t)63;
+    size_t size = pitch * (size_t)h + CANVAS_SLOP;
     void *px = calloc(1, size);
     SDL_Surface *s = px ? SDL_CreateRGBSurfaceWithFormatFrom(
                               px, w, h, 32, (int)pitch,
@@ -90,6 +95,8 @@ SDL_Surface *canvas_create(int w, int h)
         return NULL;
     }
     s->userdata = px;
+    /* opaque: shown by plain copies (SDL blends any surface with alpha) */
+    SDL_SetSurfaceBlendMode(s, SDL_BLENDMODE_NONE);
     return s;
 }
 

@@ -1,7 +1,8 @@
 /*
- * Composing a screen (main thread): each camera's newest picture uploaded
- * once into a texture per screen (the only copy of a frame) and scaled
- * into its tile, dimmed with NO SIGNAL when the camera is not live, its
+ * Composing a screen (main thread): each camera's newest picture into its
+ * tile, converted straight into a software canvas (canvas.c) or uploaded
+ * once into a texture per screen (the only copy of a frame) that a GPU
+ * renderer scales; dimmed with NO SIGNAL when the camera is not live, its
  * label, the alert banner and the status line. With the same scene and
  * nothing drawn over the tiles, only tiles with a new picture are drawn.
  */
@@ -316,9 +317,8 @@ static void draw_overlays(struct render *r, int si)
     }
 }
 
-/* A new scene: free the textures of cameras no longer on this screen (a
- * software YUV texture is most of a hidden camera's memory); the next
- * picture makes a new one. */
+/* A new scene: free the textures and scalers of cameras no longer on
+ * this screen; the next picture makes new ones. */
 static void release_hidden(struct render *r, struct screen *s,
                            const struct scene_screen *ss)
 {

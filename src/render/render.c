@@ -4,11 +4,13 @@
  * on the main thread only (SDL's rule for video and rendering).
  *
  * Wakeups: workers call render_wake() after putting a frame; an atomic
- * flag makes sure at most one wake event is queued (libuv's async
- * coalescing), and it stays set while a composition is due at the frame
- * cap, so pictures arriving in the meantime wake nothing (they are taken
- * when it is due). Scenes, snapshot requests and quit always wake it. Headless, there are no windows and no events to wait for:
- * the thread sleeps on a condition variable instead, since SDL's
+ * flag (`wake_pending`) makes most of those calls free: it is set from
+ * the first new picture until the render thread looks at the mailboxes,
+ * and stays set while a composition is due at the frame cap, so pictures
+ * arriving in the meantime wake nothing (they are taken when it is due).
+ * Scenes, snapshot requests and quit always wake it (kick()). Headless,
+ * there are no windows and no events to wait for: the thread sleeps on a
+ * condition variable instead, since SDL's
  * SDL_WaitEventTimeout() polls every millisecond without a video driver
  * that can block (800 wakeups a second, measured). The loop thread
  * publishes scenes under `lock` and queues snapshot requests the same
@@ -107,6 +109,10 @@ static void gpu_renderer(struct render *r, struct screen *s,
         SDL_RenderSetLogicalSize(s->r, s->w, s->h);
         s->target = SDL_CreateTexture(s->r, SDL_PIXELFORMAT_ARGB8888,
                                       SDL_TEXTUREACCESS_TARGET, s->w, s->h);
+        if (!s->target) {
+            SDL_DestroyRenderer(s->r); /* the canvas, then */
+            s->r = NULL;
+        }
     }
 }
 
@@ -135,12 +141,13 @@ static int screen_init(struct render *r, struct screen *s,
         canvas_init(s);
     } else if (!s->r && s->win) {
         /* A window without one shows a software canvas through its window
-         * surface: the display's own (X11: shared memory images), not
-         * SDL's emulation through an OpenGL texture, which on llvmpipe
-         * cost more than composing (43% of the render thread in Mesa). */
-        SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+         * surface (render_video_init() asked for the display's own where
+         * there is one). Where there is none (Wayland, KMSDRM), a software
+         * GL renderer after all, as under `gpu`. */
         if (SDL_GetWindowSurface(s->win)) {
             canvas_init(s);
+        } else if (want == CFG_RENDER_AUTO) {
+            gpu_renderer(r, s, cs, CFG_RENDER_GPU);
         }
     }
     if (!s->r || (s->win && !s->target && !s->canvas)) {
@@ -190,10 +197,21 @@ struct render *render_create(const struct render_params *p)
             VLOG_ERR(r->log, "SDL init: %s", SDL_GetError());
             goto fail;
         }
-        /* A GPU without a display: SDL's offscreen driver, over EGL */
-        if (r->scene->cfg->renderer != CFG_RENDER_SOFTWARE) {
+        /* A GPU without a display: SDL's offscreen driver, over EGL;
+         * under auto only where the kernel shows a GPU (loading Mesa to
+         * find llvmpipe costs tens of MB for nothing) */
+        int want = r->scene->cfg->renderer;
+        if (want == CFG_RENDER_GPU ||
+            (want == CFG_RENDER_AUTO && render_gpu_present())) {
             SDL_SetHint(SDL_HINT_VIDEODRIVER, "offscreen");
             r->offscreen = SDL_InitSubSystem(SDL_INIT_VIDEO) == 0;
+            SDL_ResetHint(SDL_HINT_VIDEODRIVER);
+            if (r->offscreen &&
+                strcmp(SDL_GetCurrentVideoDriver(), "offscreen") != 0) {
+                /* SDL_VIDEODRIVER in the environment won */
+                SDL_QuitSubSystem(SDL_INIT_VIDEO);
+                r->offscreen = false;
+            }
             if (!r->offscreen) {
                 VLOG_INFO(r->log, "no offscreen video (%s): software "
                                   "canvases", SDL_GetError());
@@ -685,8 +703,12 @@ int render_run(struct render *r)
             render_cursor(r, NULL, now);
         }
         if (r->redraw) {
+            /* exposed, resized, the help: every screen again, whole */
             r->redraw = false;
             dirty = 1;
+            for (int si = 0; si < r->n_screens; si++) {
+                r->screens[si].drawn_scene = 0;
+            }
         }
         if (render_any_overlay(r) && now - last_tick >= VT_S) {
             dirty = 1; /* the "for N s" counters move */

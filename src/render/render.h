@@ -75,9 +75,10 @@ struct render *render_create(const struct render_params *p);
 void render_destroy(struct render *r);
 
 /* What the renderer takes (the decode-render contract, frame/caps.h):
- * formats it takes as they are, that it scales pictures itself (a GPU
- * renderer its textures; a software canvas in the one swscale pass that
- * also converts) and the border between a tile's edge and its picture. */
+ * formats it takes as they are, whether it scales pictures itself (a GPU
+ * renderer scales its textures; a software canvas does not: pictures
+ * should arrive at their tile's size, so that its pass is a plain
+ * conversion) and the border between a tile's edge and its picture. */
 void render_caps(struct render *r, struct frame_caps *out);
 
 /* The last (up to max) page-switch latencies of a screen, oldest first, in

@@ -190,6 +190,9 @@ int render_video_init(struct render *r, const struct config *cfg);
 /* Screen s's window, on its display (or the first until it appears). */
 SDL_Window *render_window_open(struct render *r, struct screen *s,
                                const struct cfg_screen *cs);
+/* The kernel shows a GPU this process may use (a DRM render node or
+ * NVIDIA's device). */
+int render_gpu_present(void);
 /* A display came or went: windows go back to their displays. */
 void render_displays_changed(struct render *r, const SDL_DisplayEvent *ev);
 /* The mouse pointer after an event (NULL: time passed). */
