@@ -121,6 +121,10 @@ def shown(cam):
     return during[cam]["frames_shown"] - start[cam]["frames_shown"]
 
 
+def decoded(cam):
+    return during[cam]["frames"] - start[cam]["frames"]
+
+
 def alerts(cam):
     return [(e["event"], e["condition"]) for e in journal(cam)]
 
@@ -144,13 +148,18 @@ check(states["clean"] == {"live"} and not alerts("clean") and
       shown("clean") > 0.9 * nominal,
       "clean: live throughout, no alert, %d pictures" % shown("clean"))
 
-# jitter and reordering: the stream survives, nothing is raised
+# jitter and reordering: the stream survives (every picture decoded),
+# nothing is raised. Fewer are shown: jitter delivers pictures in bunches,
+# the renderer takes a camera's newest when it composes (25 a second) and
+# the mailbox drops the ones a newer replaced before that.
 for cam in ("tcp-jitter", "udp-jitter", "udp-reorder"):
     check(states[cam] == {"live"} and not alerts(cam) and
-          shown(cam) > 0.9 * nominal and conns[cam] == 0 and
+          decoded(cam) > 0.9 * nominal and shown(cam) > 0.75 * nominal and
+          conns[cam] == 0 and
           end[cam]["decode_errors"] == start[cam]["decode_errors"],
-          "%s: live throughout, no alert, no decode error, %d/%d "
-          "pictures, no reconnect" % (cam, shown(cam), nominal))
+          "%s: live throughout, no alert, no decode error, %d/%d pictures "
+          "decoded, %d shown, no reconnect" % (cam, decoded(cam), nominal,
+                                               shown(cam)))
 
 # loss: the picture keeps coming (a lost keyframe costs a GOP, which may
 # be a stall); never down, never a reconnect; what was raised cleared
