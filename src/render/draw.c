@@ -124,10 +124,12 @@ static void upload(struct render *r, struct screen *s, int cam)
     }
 }
 
+/* A tile's background, where no picture covers it. */
+static const SDL_Color TILE_BG = { 14, 14, 16, 255 };
+
 /* The tile's background where its picture d does not cover inner (the
  * bars; filling the whole tile first cost a pass over it per picture). */
-static void fill_around(SDL_Renderer *sr, SDL_Rect in, struct layout_rect d,
-                        SDL_Color bg)
+static void fill_around(SDL_Renderer *sr, SDL_Rect in, struct layout_rect d)
 {
     SDL_Rect bars[4] = {
         { in.x, in.y, in.w, d.y - in.y },
@@ -137,7 +139,7 @@ static void fill_around(SDL_Renderer *sr, SDL_Rect in, struct layout_rect d,
     };
     for (int i = 0; i < 4; i++) {
         if (bars[i].w > 0 && bars[i].h > 0) {
-            fill(sr, &bars[i], bg);
+            fill(sr, &bars[i], TILE_BG);
         }
     }
 }
@@ -150,7 +152,6 @@ static void draw_picture(struct render *r, struct screen *s, int cam,
                          SDL_Rect inner, int live)
 {
     SDL_Renderer *sr = s->r;
-    SDL_Color bg = { 14, 14, 16, 255 };
     struct cam_tex *ct = &s->tex[cam];
     const AVFrame *f = r->held[cam].frame;
     int w = f ? f->width : 0, h = f ? f->height : 0;
@@ -163,7 +164,7 @@ static void draw_picture(struct render *r, struct screen *s, int cam,
         h = ct->h;
     }
     if (!f) {
-        fill(sr, &inner, bg);
+        fill(sr, &inner, TILE_BG);
         return;
     }
     struct layout_rect d, src;
@@ -175,7 +176,7 @@ static void draw_picture(struct render *r, struct screen *s, int cam,
         /* what SDL has queued goes first: the picture is written past it */
         SDL_RenderFlush(sr);
         if (canvas_put(&ct->scaler, s->canvas, f, src, &d) < 0) {
-            fill(sr, &inner, bg);
+            fill(sr, &inner, TILE_BG);
             return;
         }
     } else {
@@ -185,7 +186,7 @@ static void draw_picture(struct render *r, struct screen *s, int cam,
         SDL_SetTextureColorMod(ct->tex, m, m, m);
         SDL_RenderCopy(sr, ct->tex, &srr, &dr);
     }
-    fill_around(sr, inner, d, bg);
+    fill_around(sr, inner, d);
     if (s->canvas && !live) {
         /* the same as a GPU renderer's colour mod of 70 */
         SDL_Rect dr = { d.x, d.y, d.w, d.h };
@@ -202,7 +203,7 @@ static void draw_tile(struct render *r, struct screen *s, int cam,
     SDL_Rect inner = { in.x, in.y, in.w, in.h };
     if (cam < 0 || cam >= r->n_cams) {
         /* a blank tile stays plainly blank */
-        fill(sr, &inner, (SDL_Color){ 14, 14, 16, 255 });
+        fill(sr, &inner, TILE_BG);
         return;
     }
     const struct scene_cam *sc = &r->scene->cams[cam];
