@@ -133,10 +133,11 @@ conns = {n: r.stats()["connections"] - conns0[n]
          for n, r in relays.items()}
 nominal = FPS * FAULT_S
 for cam in ALL:
-    log("%-12s shown %3d/%d  states %-28s reconnects %d  connections +%s"
+    log("%-12s decoded %3d shown %3d/%d  states %-28s reconnects %d"
+        "  connections +%s"
         "  decode_errors %d  alerts %s  not live (s after the fault "
         "began) %s"
-        % (cam, shown(cam), nominal, sorted(states[cam]),
+        % (cam, decoded(cam), shown(cam), nominal, sorted(states[cam]),
            end[cam]["reconnects"] - start[cam]["reconnects"],
            conns.get(cam, 0), end[cam]["decode_errors"] -
            start[cam]["decode_errors"], alerts(cam),
@@ -162,15 +163,19 @@ for cam in ("tcp-jitter", "udp-jitter", "udp-reorder"):
                                                shown(cam)))
 
 # loss: the picture keeps coming (a lost keyframe costs a GOP, which may
-# be a stall); never down, never a reconnect; what was raised cleared
+# be a stall); never down, never a reconnect; what was raised cleared.
+# Judged by pictures decoded, as for jitter: after a loss, the pictures
+# held back by retransmission or reassembly come in a bunch, and the
+# renderer shows only the newest of each bunch. Some are still shown.
 for cam in ("tcp-loss5", "udp-loss5", "tcp-loss20", "udp-loss20"):
     raised = [c for e, c in alerts(cam) if e == "raised"]
     cleared = [c for e, c in alerts(cam) if e == "cleared"]
     floor = 0.6 if cam.endswith("5") else 0.3
-    check(shown(cam) > floor * nominal and "down" not in states[cam] and
-          conns[cam] == 0,
-          "%s: keeps showing (%d/%d pictures), never down, no reconnect"
-          % (cam, shown(cam), nominal))
+    check(decoded(cam) > floor * nominal and
+          shown(cam) > floor / 2 * nominal and
+          "down" not in states[cam] and conns[cam] == 0,
+          "%s: keeps showing (%d/%d pictures decoded, %d shown), never "
+          "down, no reconnect" % (cam, decoded(cam), nominal, shown(cam)))
     check(set(raised) <= {"stalled", "decode_errors"} and
           len(raised) == len(cleared),
           "%s: only stalled or decode_errors raised, and all cleared (%s)"
