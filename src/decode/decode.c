@@ -239,10 +239,12 @@ static void scaled_size(const struct decoder *d, const AVFrame *f, int *w,
     int sw = (int)((int64_t)f->width * dst.w / crop.w) & ~1;
     int sh = (int)((int64_t)f->height * dst.h / crop.h) & ~1;
     /* Up or down: the renderer's own pass is then a plain conversion
-     * (a scaled conversion to RGB costs it 2-5 times as much); within 2
-     * pixels it centres the picture instead. */
+     * (a scaled conversion to RGB costs it 2-5 times as much). Within a
+     * percent (a full-screen picture in its bordered tile) it centres
+     * the picture instead, sharper and with no pass at all. */
     if (sw > 0 && sh > 0 &&
-        (abs(sw - f->width) > 2 || abs(sh - f->height) > 2)) {
+        (!layout_near_size(f->width, sw) ||
+         !layout_near_size(f->height, sh))) {
         /* Not a multiple of 16 wide: swscale (FFmpeg 5.1) then takes its
          * AVX2 horizontal scaler, 2-3 times slower than its SSE one on
          * the bench machine (1280x720 to 480 wide: 1.0 ms, to 478: 0.35;

@@ -111,6 +111,35 @@ void layout_fit_rect(enum layout_fit fit, int src_w, int src_h,
     }
 }
 
+bool layout_near_size(int have, int want)
+{
+    int d = abs(have - want), most = want / 100;
+    return d <= (most > 2 ? most : 2);
+}
+
+/* one side: cut the longer to the shorter, centred */
+static void centre_side(int *src_at, int *src_len, int *dst_at, int *dst_len)
+{
+    int d = *src_len - *dst_len;
+    if (d > 0) {
+        *src_at += d / 2;
+        *src_len = *dst_len;
+    } else if (d < 0) {
+        *dst_at += -d / 2;
+        *dst_len = *src_len;
+    }
+}
+
+void layout_centre_near(struct layout_rect *src, struct layout_rect *dst)
+{
+    if (!layout_near_size(src->w, dst->w) ||
+        !layout_near_size(src->h, dst->h)) {
+        return;
+    }
+    centre_side(&src->x, &src->w, &dst->x, &dst->w);
+    centre_side(&src->y, &src->h, &dst->y, &dst->h);
+}
+
 void layout_finish(struct layout *l)
 {
     if (!l) {

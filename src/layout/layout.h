@@ -10,6 +10,7 @@
 #ifndef VIGIL_LAYOUT_H
 #define VIGIL_LAYOUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define LAYOUT_MAX_GRID 16
@@ -54,6 +55,17 @@ struct layout_rect layout_tile_rect(const struct layout *l, int i, int w,
 void layout_fit_rect(enum layout_fit fit, int src_w, int src_h,
                      struct layout_rect dst, struct layout_rect *out_dst,
                      struct layout_rect *out_src);
+
+/* Whether a picture side of `have` pixels may stand for one of `want`
+ * unscaled: within 1%, or 2 pixels (sizes are rounded to even). Scaling
+ * by less costs a whole pass per picture and blurs it. */
+bool layout_near_size(int have, int want);
+
+/* A picture part src near its place dst in both sides
+ * (layout_near_size) is centred there instead of scaled: the longer of
+ * the two sides is cut to the shorter (the picture loses at most 0.5%
+ * at each edge, or the place gains a bar as thin). Else both stay. */
+void layout_centre_near(struct layout_rect *src, struct layout_rect *dst);
 
 void layout_finish(struct layout *l);
 

@@ -109,36 +109,14 @@ void canvas_destroy(SDL_Surface *s)
     }
 }
 
-/* A picture within a couple of pixels of its place (the decoder rounds
- * sizes to even) is centred in it rather than scaled again. */
-static void near_enough(struct layout_rect *src, struct layout_rect *dst)
-{
-    int dw = src->w - dst->w, dh = src->h - dst->h;
-    if (dw < -2 || dw > 2 || dh < -2 || dh > 2) {
-        return;
-    }
-    if (dw > 0) {
-        src->x += dw / 2;
-        src->w = dst->w;
-    } else if (dw < 0) {
-        dst->x += -dw / 2;
-        dst->w = src->w;
-    }
-    if (dh > 0) {
-        src->y += dh / 2;
-        src->h = dst->h;
-    } else if (dh < 0) {
-        dst->y += -dh / 2;
-        dst->h = src->h;
-    }
-}
-
 int canvas_put(struct canvas_scaler *cs, SDL_Surface *canvas,
                const AVFrame *f, struct layout_rect src,
                struct layout_rect *where)
 {
     const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f->format);
-    near_enough(&src, where);
+    /* within a percent of its place (the decoder has not scaled it for
+     * that): centred, not scaled again */
+    layout_centre_near(&src, where);
     struct layout_rect dst = *where;
     if (!d || (d->flags & (AV_PIX_FMT_FLAG_HWACCEL | AV_PIX_FMT_FLAG_PAL)) ||
         dst.w <= 0 || dst.h <= 0 || dst.x < 0 || dst.y < 0 ||

@@ -78,6 +78,7 @@ check(seen and seen[-1] == "blue", "full screen shows the main stream")
 check(all(c in ("red", "blue") for c in seen),
       "the switch never shows a blank picture: %s" % seen)
 d = duo()
+log("duo: %s" % d)
 check(d["stream"] == "main" and d["width"] == 1280 and
       d["streams"]["main"]["decoding"],
       "status: main stream, 1280 wide, decoding")
@@ -99,6 +100,8 @@ srv.command("stop", "duo-sub")
 check(wait_for(lambda: duo()["stream"] == "main" and
                colour(grid[0]) == "blue", 15, "fallback"),
       "substream gone: the tile shows the main stream")
+log("duo: %s; its events: %s" % (duo(), [
+    e for e in wall.journal_events() if e.get("camera") == "duo"]))
 check(duo()["state"] == "live" and not [
     e for e in wall.journal_events() if e.get("camera") == "duo"],
       "the camera stays live and raises no alert")

@@ -104,11 +104,48 @@ static void fit(void)
     CHECK_INT(d.x, 200);
 }
 
+/* A full-screen picture in its bordered tile is centred, not scaled. */
+static void near_sizes(void)
+{
+    CHECK(layout_near_size(1280, 1276));
+    CHECK(layout_near_size(1268, 1280)); /* 1% of 1280 is 12 */
+    CHECK(!layout_near_size(1267, 1280));
+    CHECK(layout_near_size(100, 98)); /* small: 2 pixels */
+    CHECK(!layout_near_size(100, 97));
+    CHECK(!layout_near_size(320, 640));
+
+    /* 1280x720 letterboxed in a 1280x720 tile less a 1 px border */
+    struct layout_rect dst, src;
+    layout_fit_rect(LAYOUT_FIT_LETTERBOX, 1280, 720,
+                    (struct layout_rect){ 1, 1, 1278, 718 }, &dst, &src);
+    layout_centre_near(&src, &dst);
+    CHECK_INT(src.x, 2);
+    CHECK_INT(src.w, 1276);
+    CHECK_INT(src.y, 1);
+    CHECK_INT(src.h, 718);
+    CHECK_INT(dst.x, 2);
+    CHECK_INT(dst.w, 1276);
+    /* narrower than its place: centred, the place cut to it */
+    src = (struct layout_rect){ 0, 0, 636, 360 };
+    dst = (struct layout_rect){ 10, 20, 640, 360 };
+    layout_centre_near(&src, &dst);
+    CHECK_INT(dst.x, 12);
+    CHECK_INT(dst.w, 636);
+    CHECK_INT(src.w, 636);
+    /* too far apart: left to the scaler */
+    src = (struct layout_rect){ 0, 0, 1280, 720 };
+    dst = (struct layout_rect){ 0, 0, 640, 360 };
+    layout_centre_near(&src, &dst);
+    CHECK_INT(src.w, 1280);
+    CHECK_INT(dst.w, 640);
+}
+
 int main(void)
 {
     RUN(grid_fill);
     RUN(validation);
     RUN(rects_tile_exactly);
     RUN(fit);
+    RUN(near_sizes);
     return test_done();
 }
