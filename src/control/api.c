@@ -174,6 +174,8 @@ json_t *api_camera_json(const struct ctl_camera *c)
     json_object_set_new(o, "fps_in", json_real(c->fps_in));
     json_object_set_new(o, "fps_out", json_real(c->fps_out));
     json_object_set_new(o, "decoding", json_boolean(c->decoding));
+    json_object_set_new(o, "lag_ms", json_integer(c->lag_ms));
+    json_object_set_new(o, "behind", json_boolean(c->behind));
     json_object_set_new(o, "stream", json_string(c->on_sub ? "sub" : "main"));
     json_object_set_new(o, "shed_frames",
                         json_integer((json_int_t)c->shed_frames));
@@ -230,14 +232,15 @@ static json_t *alerts_json(const struct ctl_status *st)
 static json_t *load_json(const struct vtz *tz, const struct ctl_load *l)
 {
     return json_pack("{s:f, s:f, s:f, s:f, s:i, s:i, s:s, s:o, s:I, s:I, "
-                     "s:I}",
+                     "s:I, s:i}",
                      "decode", l->decode, "render", l->render, "process",
                      l->process, "budget", l->budget, "cores", l->cores,
                      "decode_slots", l->decode_slots, "shed", l->shed,
                      "shed_since", api_time_json(tz, l->shed_since_ms),
                      "shed_events", (json_int_t)l->shed_events,
                      "shed_frames", (json_int_t)l->shed_frames,
-                     "preroll_skipped", (json_int_t)l->preroll_skipped);
+                     "preroll_skipped", (json_int_t)l->preroll_skipped,
+                     "behind", l->behind);
 }
 
 static json_t *status_json(const struct ctl_status *st)

@@ -68,6 +68,9 @@ struct ctl_camera {
     int width, height;           /* the stream shown */
     char codec[24], hwaccel[16];
     bool decoding;
+    int64_t lag_ms;              /* reading behind the camera's pace (the
+                                  * stream shown, while decoded) */
+    bool behind;                 /* lag_ms over the load rule's limit */
     bool on_sub;                 /* the substream is shown */
     bool has_sub;
     struct ctl_stream main, sub; /* sub: only with has_sub */
@@ -137,6 +140,7 @@ struct ctl_load {
     const char *shed;            /* its name */
     int64_t shed_since_ms;       /* INT64_MIN: not shedding */
     uint64_t shed_events, shed_frames, preroll_skipped;
+    int behind;                  /* cameras decoded behind real time */
 };
 
 struct ctl_layout {

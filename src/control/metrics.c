@@ -99,6 +99,9 @@ static void cameras(struct text *t, const struct ctl_status *st)
             (unsigned long long)c->decode_errors);
     PER_CAM(t, st, "vigil_camera_reconnects_total", "counter", "reconnects",
             "%llu", (unsigned long long)c->reconnects);
+    PER_CAM(t, st, "vigil_camera_lag_seconds", "gauge",
+            "reading behind the camera's pace, while decoded", "%.3f",
+            c->lag_ms / 1e3);
     PER_CAM(t, st, "vigil_camera_last_frame_age_seconds", "gauge",
             "since the last decoded frame (-1: never)", "%.3f",
             c->last_frame_age_ms >= 0 ? c->last_frame_age_ms / 1e3 : -1.0);
@@ -120,6 +123,9 @@ static void wall(struct text *t, const struct ctl_status *st)
          "times shedding went a level deeper");
     add(t, "vigil_shed_events_total %llu\n",
         (unsigned long long)l->shed_events);
+    help(t, "vigil_cameras_behind", "gauge",
+         "cameras decoded over a second behind real time");
+    add(t, "vigil_cameras_behind %d\n", l->behind);
     help(t, "vigil_preroll_skipped_total", "counter",
          "page changes not pre-rolled to shed load");
     add(t, "vigil_preroll_skipped_total %llu\n",

@@ -122,6 +122,19 @@ void engine_apply_decoding(struct vigil_engine *e)
     }
 }
 
+/* Decoded, and read over LOAD_BEHIND_NS later than the camera sends. */
+static bool stream_behind(const struct source_status *st)
+{
+    return st->state == SOURCE_LIVE && st->decoding &&
+           st->lag_ns > LOAD_BEHIND_NS;
+}
+
+int engine_camera_behind(const struct vigil_engine *e, int i)
+{
+    return stream_behind(cameras_status(e->cams, i, false)) ||
+           stream_behind(cameras_status(e->cams, i, true));
+}
+
 static uint64_t process_cpu_us(void)
 {
     struct rusage ru;
@@ -138,6 +151,7 @@ static void sample(struct vigil_engine *e, int64_t now)
                               .cpu_us = process_cpu_us() };
     for (int i = 0; i < e->n_cams; i++) {
         ls.decode_ns += cameras_counts(e->cams, i).decode_ns;
+        ls.behind += engine_camera_behind(e, i);
     }
     for (int s = 0; s < e->n_screens; s++) {
         uint64_t frames, ns;
@@ -150,10 +164,10 @@ static void sample(struct vigil_engine *e, int64_t now)
         if (step > 0) {
             VLOG_WARN(e->log,
                       "over budget (%.0f%%): decoding %.0f%% of %d cores, "
-                      "composing %.0f%% of one, the process %.0f%% of all: "
-                      "shedding %s",
+                      "composing %.0f%% of one, the process %.0f%% of all, "
+                      "%d camera(s) behind real time: shedding %s",
                       e->cfg->load_budget * 100, l->decode * 100, e->n_cores,
-                      l->render * 100, l->process * 100,
+                      l->render * 100, l->process * 100, l->behind,
                       load_shed_name(l->shed));
         } else {
             VLOG_INFO(e->log, "load %.0f%%: shedding %s", l->decode * 100,

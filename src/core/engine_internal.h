@@ -115,6 +115,8 @@ void engine_queue_event(struct vigil_engine *e, int kind, int index,
                         const char *name, const char *json);
 /* Apply each camera's decode plan now. */
 void engine_apply_decoding(struct vigil_engine *e);
+/* 1 when camera i is decoded behind real time (load.h), else 0. */
+int engine_camera_behind(const struct vigil_engine *e, int i);
 
 /* ---- publish.c ---- */
 

@@ -79,11 +79,15 @@ int64_t health_stall_budget(const struct health_rules *r,
 }
 
 /* A hidden stream is watched by its packets, a decoded one by its
- * pictures. */
-static bool stalled(const struct source_status *st, int64_t now,
-                    int64_t budget)
+ * pictures; one catching up on its GOP cache (becoming visible) is busy,
+ * not stalled. */
+static bool stalled(const struct source_status *st, bool by_pictures,
+                    int64_t now, int64_t budget)
 {
-    return now - (st->decoding ? st->last_frame_ns : st->last_packet_ns) >
+    if (st->catching_up) {
+        return false;
+    }
+    return now - (by_pictures ? st->last_frame_ns : st->last_packet_ns) >
            budget;
 }
 
@@ -91,7 +95,7 @@ bool health_stream_ok(const struct health *h, const struct source_status *st,
                       int64_t now_ns)
 {
     return st->state == SOURCE_LIVE &&
-           !stalled(st, now_ns, health_stall_budget(&h->rules, st));
+           !stalled(st, false, now_ns, health_stall_budget(&h->rules, st));
 }
 
 /* Sustained decode errors: more than 1 packet in 5 failing, 3 seconds in a
@@ -128,7 +132,7 @@ static enum health_state evaluate(const struct health *h, struct cam *c,
     case SOURCE_LIVE:
         c->failed = false;
         sample_errors(c, st, now);
-        if (stalled(st, now, budget)) {
+        if (stalled(st, st->decoding, now, budget)) {
             strcpy(cond, "stalled");
             snprintf(detail, size, "no %s for %.1f s",
                      st->decoding ? "decoded frame" : "data", budget / 1e9);

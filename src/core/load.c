@@ -1,4 +1,6 @@
 /* Load measurement and shedding (see load.h). */
+#include <stdbool.h>
+
 #include "core/load.h"
 #include "util/mem.h"
 
@@ -45,8 +47,9 @@ static int decide(struct load *l, double worst, double budget,
                   int64_t wall)
 {
     struct load_state *st = &l->st;
-    l->over = worst > budget ? l->over + 1 : 0;
-    l->under = worst < budget / 2 ? l->under + 1 : 0;
+    bool behind = st->behind > 0;
+    l->over = worst > budget || behind ? l->over + 1 : 0;
+    l->under = worst < budget / 2 && !behind ? l->under + 1 : 0;
     if (l->over >= 2 && st->shed < LOAD_SHED_KEYFRAMES) {
         st->shed++;
         st->shed_events++;
@@ -82,6 +85,7 @@ int load_step(struct load *l, const struct load_sample *s, double budget)
         st->render = (double)(s->render_ns - l->prev.render_ns) / dt;
         st->process = (double)(s->cpu_us - l->prev.cpu_us) * 1000 /
                       (dt * l->n_cores);
+        st->behind = s->behind;
         double worst = st->decode;
         worst = st->render > worst ? st->render : worst;
         worst = st->process > worst ? st->process : worst;

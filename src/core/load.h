@@ -4,7 +4,10 @@
  * and what to shed for it. Pure: the counters and the time are passed in,
  * so the rules are tested on a fake clock.
  *
- * Rules: any share above the budget for 2 s in a row sheds one level more
+ * Rules: any share above the budget, or any camera decoded behind real
+ * time (its packets read over LOAD_BEHIND_NS later than the camera's
+ * pace: the CPU shares can be under budget while other processes take
+ * the machine), for 2 s in a row sheds one level more
  * (pre-roll first, then small tiles to keyframes only); all under half
  * the budget for restore_after seconds restores one level. restore_after
  * starts at 10 s and doubles (to at most 320 s) whenever the load comes
@@ -17,6 +20,9 @@
 #define VIGIL_CORE_LOAD_H
 
 #include <stdint.h>
+
+/* A camera whose reading lags more than this is behind real time. */
+#define LOAD_BEHIND_NS (1000 * INT64_C(1000000))
 
 /* What is shed, least important first. */
 enum load_shed {
@@ -32,10 +38,12 @@ struct load_sample {
     uint64_t decode_ns;  /* time spent decoding, all cameras */
     uint64_t render_ns;  /* time spent composing, all screens */
     uint64_t cpu_us;     /* the process's CPU time */
+    int behind;          /* cameras decoded behind real time now */
 };
 
 struct load_state {
     double decode, render, process; /* shares over the last interval */
+    int behind;                     /* cameras behind real time */
     enum load_shed shed;
     int64_t shed_since_ms;          /* when shed last changed (wall) */
     uint64_t shed_events;           /* times shedding went deeper */

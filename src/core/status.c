@@ -80,6 +80,8 @@ void engine_camera_fill(const struct vigil_engine *e, int i, int64_t now_ns,
     snprintf(o->codec, sizeof(o->codec), "%s", sh->codec);
     snprintf(o->hwaccel, sizeof(o->hwaccel), "%s", m->hwaccel);
     o->decoding = m->decoding || sub->decoding;
+    o->lag_ms = sh->decoding ? sh->lag_ns / VT_MS : 0;
+    o->behind = engine_camera_behind(e, i);
     o->on_sub = e->stream[i] == 1;
     o->has_sub = cameras_has_sub(e->cams, i);
     stream_fill(m, &o->main);
@@ -209,6 +211,7 @@ static void load_fill(const struct vigil_engine *e, struct ctl_load *o)
         .shed_events = l->shed_events,
         .shed_frames = shed_frames,
         .preroll_skipped = patrol_preroll_skipped(e->patrol),
+        .behind = l->behind,
     };
 }
 

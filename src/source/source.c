@@ -28,6 +28,8 @@
 #include "decode/slots.h"
 #include "frame/mailbox.h"
 #include "frame/stamp.h"
+#include "source/gop.h"
+#include "source/lag.h"
 #include "source/retry.h"
 #include "source/source.h"
 #include "util/backoff.h"
@@ -37,8 +39,6 @@
 #include "util/url.h"
 #include "vigil/vigil.h"
 
-#define GOP_MAX_PACKETS 600
-#define GOP_MAX_BYTES (16u << 20)
 /* RTP over UDP: the reordering a stream rides out (us). */
 #define RTP_REORDER_US 300000
 
@@ -198,17 +198,14 @@ struct session {
     AVFormatContext *fmt;
     struct decoder *dec;
     AVPacket *pkt;
-    /* GOP cache: references to the packets since the last keyframe */
-    AVPacket *gop[GOP_MAX_PACKETS];
-    int n_gop;
-    size_t gop_bytes;
-    bool gop_valid;     /* starts at a keyframe and nothing was dropped */
+    struct gop_cache gop;
     bool intra_only;    /* every packet is a keyframe (MJPEG, raw video) */
     bool decoding;
     uint64_t dec_mode;  /* packed source_decode the decoder was set up for */
     int stream;
     int paced;          /* local input: play at its own rate */
     int64_t pace_origin_ns, pace_origin_pts;
+    struct lag_clock lag; /* how far reading lags behind the camera */
 };
 
 static int open_input(struct source *s, struct session *ss,
@@ -390,45 +387,9 @@ static int open_session(struct source *s, struct session *ss, char *why,
     return 0;
 }
 
-static void gop_clear(struct session *ss)
-{
-    for (int i = 0; i < ss->n_gop; i++) {
-        av_packet_free(&ss->gop[i]);
-    }
-    ss->n_gop = 0;
-    ss->gop_bytes = 0;
-    ss->gop_valid = false;
-}
-
-/* Keep a reference (no copy) to each packet since the last keyframe. A
- * GOP too large for the budget is dropped whole; decoding then waits for
- * the next keyframe. */
-static void gop_add(struct session *ss, const AVPacket *pkt)
-{
-    if ((pkt->flags & AV_PKT_FLAG_KEY) || ss->intra_only) {
-        gop_clear(ss);
-        ss->gop_valid = true;
-    }
-    if (!ss->gop_valid) {
-        return;
-    }
-    if (ss->n_gop == GOP_MAX_PACKETS ||
-        ss->gop_bytes + (size_t)pkt->size > GOP_MAX_BYTES) {
-        gop_clear(ss);
-        return;
-    }
-    AVPacket *ref = av_packet_clone(pkt);
-    if (!ref) {
-        gop_clear(ss); /* out of memory: survivable, the cache goes */
-        return;
-    }
-    ss->gop[ss->n_gop++] = ref;
-    ss->gop_bytes += (size_t)pkt->size;
-}
-
 static void close_session(struct source *s, struct session *ss)
 {
-    gop_clear(ss);
+    gop_cache_clear(&ss->gop);
     s->dec_errors_seen = 0;
     av_packet_free(&ss->pkt);
     decoder_destroy(ss->dec);
@@ -441,17 +402,25 @@ static void close_session(struct source *s, struct session *ss)
     memset(ss, 0, sizeof(*ss));
 }
 
-/* For local inputs, wait until the packet's presentation time so a file or
- * lavfi graph plays in real time like a camera. Returns 1 when stopping. */
-static int pace(struct source *s, struct session *ss, const AVPacket *pkt)
+/* A packet's media time in nanoseconds, or AV_NOPTS_VALUE. */
+static int64_t media_ns(const struct session *ss, const AVPacket *pkt)
 {
     int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
-    if (!ss->paced || ts == AV_NOPTS_VALUE) {
-        return 0;
+    if (ts == AV_NOPTS_VALUE) {
+        return AV_NOPTS_VALUE;
     }
     AVRational tb = ss->fmt->streams[pkt->stream_index]->time_base;
-    int64_t t_ns = av_rescale_q(ts, tb, (AVRational){ 1, 1000000000 });
-    int64_t now = vt_mono_ns();
+    return av_rescale_q(ts, tb, (AVRational){ 1, 1000000000 });
+}
+
+/* For local inputs, wait until the packet's presentation time so a file or
+ * lavfi graph plays in real time like a camera. Returns 1 when stopping. */
+static int pace(struct source *s, struct session *ss, int64_t t_ns,
+                int64_t now)
+{
+    if (!ss->paced || t_ns == AV_NOPTS_VALUE) {
+        return 0;
+    }
     int64_t target = ss->pace_origin_ns + (t_ns - ss->pace_origin_pts);
     /* First packet, a timestamp jump, or far behind: restart the clock. */
     if (!ss->pace_origin_ns || target > now + VT_S || target < now - VT_S) {
@@ -522,8 +491,9 @@ static void packet_seen(struct source *s, struct session *ss, int size,
     s->dec_errors_seen = errors;
     s->st.last_packet_ns = vt_mono_ns();
     s->st.decoding = ss->decoding;
+    s->st.lag_ns = ss->lag.lag_ns;
     s->st.shed_frames += shed;
-    s->st.gop_cache_bytes = ss->gop_bytes;
+    s->st.gop_cache_bytes = ss->gop.bytes;
     if (hidden_live && s->st.state != SOURCE_LIVE) {
         became_live = true;
     }
@@ -571,8 +541,8 @@ static int decode_one(struct source *s, struct session *ss,
 static int catch_up(struct source *s, struct session *ss)
 {
     AVFrame *newest = NULL;
-    for (int i = 0; i < ss->n_gop; i++) {
-        int ret = decode_packet(s, ss, ss->gop[i], &newest);
+    for (int i = 0; i < ss->gop.n; i++) {
+        int ret = decode_packet(s, ss, ss->gop.pkt[i], &newest);
         if (ret < 0) {
             av_frame_free(&newest);
             return ret;
@@ -582,6 +552,18 @@ static int catch_up(struct source *s, struct session *ss)
         publish(s, ss, &newest, false);
     }
     return 0;
+}
+
+/* A large GOP on a slow machine takes a while to catch up on, and no
+ * packet is read meanwhile: that is not a stall. */
+static void set_catching_up(struct source *s, bool on)
+{
+    pthread_mutex_lock(&s->lock);
+    s->st.catching_up = on;
+    if (!on) {
+        s->st.last_packet_ns = vt_mono_ns();
+    }
+    pthread_mutex_unlock(&s->lock);
 }
 
 /* Free the decoder (its picture pool is most of a hidden camera's
@@ -654,7 +636,9 @@ static int decode_in_slot(struct source *s, struct session *ss, uint64_t mode,
          * flat out; only the newest picture is shown */
         av_packet_unref(ss->pkt);
         ss->decoding = true;
+        set_catching_up(s, true);
         ret = catch_up(s, ss);
+        set_catching_up(s, false);
     } else {
         ret = decode_one(s, ss, ss->pkt);
         av_packet_unref(ss->pkt);
@@ -703,13 +687,17 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
             continue;
         }
         int size = ss->pkt->size;
-        if (pace(s, ss, ss->pkt)) {
+        int64_t t_ns = media_ns(ss, ss->pkt), now = vt_mono_ns();
+        if (t_ns != AV_NOPTS_VALUE) {
+            lag_clock_update(&ss->lag, now, t_ns);
+        }
+        if (pace(s, ss, t_ns, now)) {
             av_packet_unref(ss->pkt);
             break;
         }
-        gop_add(ss, ss->pkt);
-        uint64_t mode = atomic_load(&s->want);
         bool key = (ss->pkt->flags & AV_PKT_FLAG_KEY) || ss->intra_only;
+        gop_cache_add(&ss->gop, ss->pkt, key);
+        uint64_t mode = atomic_load(&s->want);
         bool on = mode & MODE_ON;
         if (!on || ((mode & MODE_KEYFRAMES) && !key)) {
             /* hidden: read, cache, watch; do not decode. Shed (shown,
@@ -721,10 +709,10 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
                 decoder_flush(ss->dec);
                 ss->decoding = false;
             }
-            packet_seen(s, ss, size, 0, 0, ss->gop_valid, on);
+            packet_seen(s, ss, size, 0, 0, ss->gop.valid, on);
             continue;
         }
-        if (!ss->decoding && !ss->gop_valid) {
+        if (!ss->decoding && !ss->gop.valid) {
             av_packet_unref(ss->pkt);
             packet_seen(s, ss, size, 0, 0, false, false);
             continue; /* wait for a keyframe */

@@ -63,6 +63,10 @@ struct source_status {
     int64_t retry_in_ns;     /* when DOWN: delay before the next attempt */
     int64_t last_packet_ns;  /* monotonic; 0: never */
     bool decoding;           /* decoding now (the camera is wanted) */
+    bool catching_up;        /* decoding its GOP cache, not reading: the
+                              * camera is not judged stalled meanwhile */
+    int64_t lag_ns;          /* the last packet read this much later than
+                              * the camera's pace (source/lag.h) */
     uint64_t gop_cache_bytes; /* packets held since the last keyframe */
     uint64_t shed_frames;    /* shown but skipped: keyframes-only shedding */
     int threads;             /* decoder threads now */

@@ -87,6 +87,37 @@ static void stall_while_hidden(void)
     health_destroy(h);
 }
 
+/* Becoming visible, a stream decodes its GOP cache and reads nothing
+ * meanwhile: on a slow machine that outlasts the stall budget, and is not
+ * a stall (it raised one, and the wall switched streams for it). */
+static void catching_up(void)
+{
+    struct health_rules r = { 0 };
+    struct health *h = health_create(1, &r, T0);
+    struct health_report rep;
+    struct source_status st = live(T0);
+    st.decoding = false;
+    health_step(h, 0, &st, T0, &rep);
+    st.catching_up = true;
+    health_step(h, 0, &st, T0 + 1500 * VT_MS, &rep);
+    CHECK_INT(rep.state, HEALTH_LIVE);
+    CHECK(health_stream_ok(h, &st, T0 + 1500 * VT_MS));
+    /* the same wait, not catching up: stalled */
+    st.catching_up = false;
+    CHECK(!health_stream_ok(h, &st, T0 + 1500 * VT_MS));
+    /* decoded: its pictures make the alert, its packets the choice of
+     * stream (a slow decoder does not make the wall switch streams) */
+    st.decoding = true;
+    st.last_packet_ns = T0 + 1400 * VT_MS;
+    CHECK(health_stream_ok(h, &st, T0 + 1500 * VT_MS));
+    st.decoding = false;
+    st.last_packet_ns = T0;
+    CHECK(!health_stream_ok(h, &st, T0 + 1500 * VT_MS));
+    health_step(h, 0, &st, T0 + 1500 * VT_MS, &rep);
+    CHECK_INT(rep.state, HEALTH_STALLED);
+    health_destroy(h);
+}
+
 /* Down, reconnecting, down again: one outage with one condition until
  * the camera is live again. The first connect reports nothing. */
 static void outage_across_reconnects(void)
@@ -179,6 +210,7 @@ int main(void)
 {
     RUN(live_then_stall);
     RUN(stall_while_hidden);
+    RUN(catching_up);
     RUN(outage_across_reconnects);
     RUN(no_keyframe);
     RUN(decode_errors);

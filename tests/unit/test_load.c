@@ -3,6 +3,7 @@
  * 2 s over budget, comes back after restore_after seconds well under it,
  * and a restore that does not hold doubles the wait before the next. */
 #include "core/load.h"
+#include "source/lag.h"
 #include "test.h"
 #include "util/time.h"
 
@@ -122,11 +123,88 @@ static void render_or_process_over(void)
     load_destroy(l);
 }
 
+/* Cameras behind real time shed even with the shares under budget
+ * (another process has the cores), and nothing is restored while any
+ * camera is still behind. */
+static void behind_real_time(void)
+{
+    struct load *l = load_create(CORES);
+    struct load_sample s = { .mono_ns = VT_S, .behind = 0 };
+    load_step(l, &s, 0.85);
+    int steps[5];
+    for (int i = 0; i < 5; i++) {
+        s.mono_ns += VT_S;
+        s.wall_ms += 1000;
+        s.decode_ns += (uint64_t)(0.3 * CORES * VT_S);
+        s.behind = 3;
+        steps[i] = load_step(l, &s, 0.85);
+    }
+    CHECK_INT(steps[0], 0);
+    CHECK_INT(steps[1], 1);
+    CHECK_INT(steps[3], 1);
+    CHECK_INT(load_get(l)->shed, LOAD_SHED_KEYFRAMES);
+    CHECK_INT(load_get(l)->behind, 3);
+    /* idle, but one camera still behind: held */
+    for (int i = 0; i < 30; i++) {
+        s.mono_ns += VT_S;
+        s.wall_ms += 1000;
+        s.behind = 1;
+        CHECK_INT(load_step(l, &s, 0.85), 0);
+    }
+    /* caught up: restored after the wait */
+    int at = 0;
+    for (int i = 1; i <= 12 && !at; i++) {
+        s.mono_ns += VT_S;
+        s.wall_ms += 1000;
+        s.behind = 0;
+        at = load_step(l, &s, 0.85) == -1 ? i : 0;
+    }
+    CHECK_INT(at, 10);
+    load_destroy(l);
+}
+
+/* The lag of a stream's reading, on a fake clock: a camera at 15 fps. */
+static void lag_clock(void)
+{
+    struct lag_clock c = { 0 };
+    const int64_t frame = VT_S / 15;
+    int64_t t = 5000 * VT_S, pts = 77 * VT_S;
+    CHECK_INT(lag_clock_update(&c, t, pts), 0);
+    /* on time, with up to 200 ms of jitter: the lag is the jitter */
+    int64_t worst = 0;
+    for (int i = 1; i <= 150; i++) {
+        int64_t jitter = (i * 37 % 11) * 20 * VT_MS; /* 0-200 ms */
+        int64_t lag = lag_clock_update(&c, t + i * frame + jitter,
+                                       pts + i * frame);
+        worst = lag > worst ? lag : worst;
+    }
+    CHECK(worst <= 200 * VT_MS && worst >= 180 * VT_MS);
+    /* a packet earlier than any before sets the pace: lag 0 from it */
+    t += 150 * frame;
+    pts += 150 * frame;
+    CHECK_INT(lag_clock_update(&c, t - 10 * VT_MS, pts), 0);
+    CHECK_INT(lag_clock_update(&c, t + frame - 10 * VT_MS, pts + frame), 0);
+    /* read at 60% of the camera's rate: the lag grows by 2/3 of a second
+     * for every second of video, 1.33 s after 30 pictures */
+    int64_t lag = 0;
+    for (int i = 2; i <= 30; i++) {
+        lag = lag_clock_update(&c, t - 10 * VT_MS + i * frame * 10 / 6,
+                               pts + i * frame);
+    }
+    CHECK(lag > LOAD_BEHIND_NS && lag < 2 * LOAD_BEHIND_NS);
+    /* the camera's clock jumps back a minute: the clock starts over */
+    CHECK_INT(lag_clock_update(&c, t + 4 * VT_S, pts - 60 * VT_S), 0);
+    CHECK_INT(lag_clock_update(&c, t + 4 * VT_S + frame, pts - 60 * VT_S +
+                                                           frame), 0);
+}
+
 int main(void)
 {
     RUN(measure);
     RUN(shed_and_restore);
     RUN(restore_that_does_not_hold);
     RUN(render_or_process_over);
+    RUN(behind_real_time);
+    RUN(lag_clock);
     return test_done();
 }

@@ -1,0 +1,32 @@
+/*
+ * A camera's GOP cache: references (never copies) to the packets since
+ * the last keyframe, so a camera becoming visible decodes from there at
+ * once instead of waiting up to a GOP for the next keyframe. A GOP too
+ * large for the budget is dropped whole; decoding then waits for the next
+ * keyframe.
+ *
+ * Thread: a camera's worker.
+ */
+#ifndef VIGIL_SOURCE_GOP_H
+#define VIGIL_SOURCE_GOP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <libavcodec/packet.h>
+
+#define GOP_MAX_PACKETS 600
+#define GOP_MAX_BYTES (16u << 20)
+
+struct gop_cache {
+    AVPacket *pkt[GOP_MAX_PACKETS];
+    int n;
+    size_t bytes;
+    bool valid; /* starts at a keyframe and nothing was dropped */
+};
+
+/* A reference to pkt; a keyframe (`key`) starts the cache over. */
+void gop_cache_add(struct gop_cache *g, const AVPacket *pkt, bool key);
+void gop_cache_clear(struct gop_cache *g);
+
+#endif
