@@ -30,6 +30,9 @@ struct health {
     struct cam *cams;
 };
 
+/* Busy this long on one packet, a decoder has hung: a stall after all. */
+#define HEALTH_BUSY_NS (5 * VT_S)
+
 const char *health_state_name(enum health_state s)
 {
     static const char *const n[] = { "connecting", "live", "stalled",
@@ -79,12 +82,13 @@ int64_t health_stall_budget(const struct health_rules *r,
 }
 
 /* A hidden stream is watched by its packets, a decoded one by its
- * pictures; one catching up on its GOP cache (becoming visible) is busy,
- * not stalled. */
+ * pictures. One whose worker is busy decoding (a GOP catch-up on a slow
+ * machine) or waiting for a decode slot (a starved one) is the wall being
+ * slow, not the camera stalling, for up to HEALTH_BUSY_NS. */
 static bool stalled(const struct source_status *st, bool by_pictures,
                     int64_t now, int64_t budget)
 {
-    if (st->catching_up) {
+    if (st->busy_since_ns && now - st->busy_since_ns < HEALTH_BUSY_NS) {
         return false;
     }
     return now - (by_pictures ? st->last_frame_ns : st->last_packet_ns) >

@@ -1,6 +1,7 @@
 /* Decode slots: a counting semaphore on a mutex and a condition (see
  * slots.h). `lock` is a leaf. */
 #include <pthread.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include "decode/slots.h"
@@ -14,12 +15,24 @@ struct decode_slots {
     int busy; /* protected by lock */
 };
 
+/* The cores this process may run on (taskset, a service's CPUAffinity=,
+ * a container's cpuset), not all the machine has: the load shares are of
+ * these. */
+static int cores_usable(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0) {
+        return CPU_COUNT(&set);
+    }
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return cores > 0 ? (int)cores : 1;
+}
+
 struct decode_slots *decode_slots_create(int n)
 {
     struct decode_slots *p = xzalloc(sizeof(*p));
     if (n <= 0) {
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        n = cores > 0 ? (int)cores : 1;
+        n = cores_usable();
     }
     p->size = n;
     pthread_mutex_init(&p->lock, NULL);

@@ -18,7 +18,7 @@
 
 struct decode_slots;
 
-/* A pool of n slots; n <= 0: one per online core. Never NULL (allocation
+/* A pool of n slots; n <= 0: one per core this process may run on. Never NULL (allocation
  * aborts). */
 struct decode_slots *decode_slots_create(int n);
 /* Accepts NULL. No slot may be held. */

@@ -64,6 +64,9 @@ struct source {
     /* While a session closes: the moment its goodbye (RTSP TEARDOWN) must
      * be written by, stopping or not; 0 otherwise. */
     _Atomic int64_t closing_until;
+    /* Since when the worker waits for a decode slot or decodes (GOP
+     * catch-ups included); 0: it reads. Copied into the status. */
+    _Atomic int64_t busy_since;
 
     pthread_mutex_t lock;
     pthread_cond_t cond;
@@ -554,18 +557,6 @@ static int catch_up(struct source *s, struct session *ss)
     return 0;
 }
 
-/* A large GOP on a slow machine takes a while to catch up on, and no
- * packet is read meanwhile: that is not a stall. */
-static void set_catching_up(struct source *s, bool on)
-{
-    pthread_mutex_lock(&s->lock);
-    s->st.catching_up = on;
-    if (!on) {
-        s->st.last_packet_ns = vt_mono_ns();
-    }
-    pthread_mutex_unlock(&s->lock);
-}
-
 /* Free the decoder (its picture pool is most of a hidden camera's
  * memory), counting its errors first; the next decode makes a new one. */
 static void release_decoder(struct source *s, struct session *ss)
@@ -622,11 +613,16 @@ static int apply_mode(struct source *s, struct session *ss, uint64_t mode)
 static int decode_in_slot(struct source *s, struct session *ss, uint64_t mode,
                           int size, char *why, size_t why_size)
 {
+    /* No packet is read until this is done: a GOP catch-up on a slow
+     * machine, a wait for a slot on a starved one. That is the wall
+     * being slow, not the camera stalling. */
+    atomic_store(&s->busy_since, vt_mono_ns());
     int64_t waited = decode_slot_take(s->p.slots);
     int64_t t0 = vt_mono_ns();
     int ret = apply_mode(s, ss, mode);
     if (ret < 0) {
         decode_slot_give(s->p.slots);
+        atomic_store(&s->busy_since, 0);
         av_packet_unref(ss->pkt);
         describe(s, ret, "decoder", why, why_size);
         return ret;
@@ -636,15 +632,14 @@ static int decode_in_slot(struct source *s, struct session *ss, uint64_t mode,
          * flat out; only the newest picture is shown */
         av_packet_unref(ss->pkt);
         ss->decoding = true;
-        set_catching_up(s, true);
         ret = catch_up(s, ss);
-        set_catching_up(s, false);
     } else {
         ret = decode_one(s, ss, ss->pkt);
         av_packet_unref(ss->pkt);
     }
     int64_t took = vt_mono_ns() - t0;
     decode_slot_give(s->p.slots);
+    atomic_store(&s->busy_since, 0);
     if (ret < 0) {
         describe(s, ret, "decode", why, why_size);
         return ret;
@@ -874,4 +869,5 @@ void source_status_get(struct source *s, struct source_status *out)
     pthread_mutex_lock(&s->lock);
     *out = s->st;
     pthread_mutex_unlock(&s->lock);
+    out->busy_since_ns = atomic_load(&s->busy_since);
 }

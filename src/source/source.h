@@ -63,8 +63,9 @@ struct source_status {
     int64_t retry_in_ns;     /* when DOWN: delay before the next attempt */
     int64_t last_packet_ns;  /* monotonic; 0: never */
     bool decoding;           /* decoding now (the camera is wanted) */
-    bool catching_up;        /* decoding its GOP cache, not reading: the
-                              * camera is not judged stalled meanwhile */
+    int64_t busy_since_ns;   /* waiting for a decode slot or decoding
+                              * (a GOP catch-up too), reading nothing,
+                              * since then (monotonic); 0: not */
     int64_t lag_ns;          /* the last packet read this much later than
                               * the camera's pace (source/lag.h) */
     uint64_t gop_cache_bytes; /* packets held since the last keyframe */

@@ -88,9 +88,10 @@ static void stall_while_hidden(void)
 }
 
 /* Becoming visible, a stream decodes its GOP cache and reads nothing
- * meanwhile: on a slow machine that outlasts the stall budget, and is not
- * a stall (it raised one, and the wall switched streams for it). */
-static void catching_up(void)
+ * meanwhile; on a starved machine it waits for a decode slot. Either can
+ * outlast the stall budget, and is not a stall (it raised one, and the
+ * wall switched streams for it); a decoder busy for 5 s has hung. */
+static void busy_decoding(void)
 {
     struct health_rules r = { 0 };
     struct health *h = health_create(1, &r, T0);
@@ -98,12 +99,12 @@ static void catching_up(void)
     struct source_status st = live(T0);
     st.decoding = false;
     health_step(h, 0, &st, T0, &rep);
-    st.catching_up = true;
+    st.busy_since_ns = T0 + 100 * VT_MS;
     health_step(h, 0, &st, T0 + 1500 * VT_MS, &rep);
     CHECK_INT(rep.state, HEALTH_LIVE);
     CHECK(health_stream_ok(h, &st, T0 + 1500 * VT_MS));
-    /* the same wait, not catching up: stalled */
-    st.catching_up = false;
+    /* the same wait, not busy: stalled */
+    st.busy_since_ns = 0;
     CHECK(!health_stream_ok(h, &st, T0 + 1500 * VT_MS));
     /* decoded: its pictures make the alert, its packets the choice of
      * stream (a slow decoder does not make the wall switch streams) */
@@ -114,6 +115,12 @@ static void catching_up(void)
     st.last_packet_ns = T0;
     CHECK(!health_stream_ok(h, &st, T0 + 1500 * VT_MS));
     health_step(h, 0, &st, T0 + 1500 * VT_MS, &rep);
+    CHECK_INT(rep.state, HEALTH_STALLED);
+    /* busy on one packet for over 5 s: hung, stalled */
+    st.busy_since_ns = T0 + 1500 * VT_MS;
+    health_step(h, 0, &st, T0 + 6000 * VT_MS, &rep);
+    CHECK_INT(rep.state, HEALTH_LIVE);
+    health_step(h, 0, &st, T0 + 6600 * VT_MS, &rep);
     CHECK_INT(rep.state, HEALTH_STALLED);
     health_destroy(h);
 }
@@ -210,7 +217,7 @@ int main(void)
 {
     RUN(live_then_stall);
     RUN(stall_while_hidden);
-    RUN(catching_up);
+    RUN(busy_decoding);
     RUN(outage_across_reconnects);
     RUN(no_keyframe);
     RUN(decode_errors);

@@ -1,0 +1,102 @@
+#!/usr/bin/python3
+"""A wall that other processes starve sheds load: behind real time.
+
+Vigil runs on one core (taskset) beside busy loops on the same core, so
+its own CPU shares stay under the load budget while it cannot keep up
+with eight noisy 720p cameras. Its cameras' reading then lags behind
+their pace: the load rule counts them behind and sheds, which the CPU
+shares alone never did (bench/RESULTS.md: 80 noisy cameras at 8.6 fps,
+nothing shed). With the busy loops gone, the cameras catch up."""
+import os
+import re
+import stat
+import tempfile
+import time
+
+import harness
+from harness import (RtspServer, Vigil, check, finish, log, make_clip,
+                     spawn, wait_for)
+
+CAMS = ["c%02d" % i for i in range(8)]
+HOGS = 3
+
+clip = make_clip("noisy", "white", size="1280x720", noise=True)
+srv = RtspServer({c: clip for c in CAMS})
+
+# vigil on core 0 only: its shares are then of one core
+wrap_dir = tempfile.mkdtemp(prefix="vigil-behind-")
+wrapper = os.path.join(wrap_dir, "vigil-on-core-0")
+with open(wrapper, "w") as f:
+    f.write('#!/bin/sh\nexec taskset -c 0 "%s" "$@"\n' % harness.VIGIL)
+os.chmod(wrapper, stat.S_IRWXU)
+harness.VIGIL = wrapper
+
+wall = Vigil("""
+wall:
+  name: behind-wall
+  screens: [{id: main, size: 1280x720}]
+alerts:
+  journal: '@JOURNAL@'
+cameras:
+%s
+plans:
+  p:
+    screens:
+      main:
+        - {layout: 4x4, tiles: [%s]}
+""" % ("".join("  - {id: %s, url: '%s'}\n" % (c, srv.url(c)) for c in CAMS),
+       ", ".join(CAMS)))
+
+check(wait_for(lambda: all(c["state"] == "live"
+                           for c in wall.status()["cameras"]), 20,
+               "all live"), "all cameras live")
+time.sleep(4)  # the load is sampled once a second
+load = wall.status()["load"]
+check(load["cores"] == 1, "its cores are the ones it may run on (%d)"
+      % load["cores"])
+check(load["process"] > 0 and load["shed"] == "none" and
+      load["behind"] == 0,
+      "alone on its core, it keeps up: %s" % load)
+
+# three busy loops on its core: it gets about a quarter of it
+hogs = [spawn(["taskset", "-c", "0", "/usr/bin/python3", "-c",
+               "while True: pass"]) for _ in range(HOGS)]
+lags = []
+
+
+def shed():
+    st = wall.status()
+    lags.append(max(c["lag_ms"] for c in st["cameras"]))
+    return st["load"]["shed"] == "keyframes"
+
+
+check(wait_for(shed, 30, "shedding", interval=0.5),
+      "starved, it sheds to keyframes (worst lag seen %d ms)" % max(lags))
+# what the shedding was for: the log names the shares and the cameras
+steps = re.findall(r"over budget \(85%\): decoding (\d+)% of (\d+) cores, "
+                   r"composing (\d+)% of one, the process (\d+)% of all, "
+                   r"(\d+) camera\(s\) behind real time", wall.log())
+log("shed steps: %s" % steps)
+check(steps and all(int(s[4]) > 0 and int(s[0]) < 85 and int(s[2]) < 85
+                    and int(s[3]) < 85 for s in steps),
+      "each step was for cameras behind real time, every share under budget")
+m = wall.get("/metrics")[2].decode()
+check(re.search(r'vigil_camera_lag_seconds\{camera="c00"\} [0-9.]+', m) and
+      "vigil_cameras_behind " in m, "the lag is in /metrics")
+
+# shed, the small tiles decode keyframes only: they catch up
+check(wait_for(lambda: wall.status()["load"]["behind"] == 0, 15,
+               "caught up"),
+      "shed, every camera catches up (behind: 0)")
+
+for h in hogs:
+    h.kill()
+    h.wait()
+time.sleep(2)
+st = wall.status()
+check(all(c["state"] == "live" and not c["behind"] for c in st["cameras"]),
+      "the core back: all live, none behind")
+check(not wall.journal_events(),
+      "falling behind is not a camera fault: no alert (%s)"
+      % wall.journal_events()[:2])
+finish(wall, srv)
