@@ -25,10 +25,16 @@ struct lag_clock {
     int64_t origin_ns;  /* when media time origin_pts would be read */
     int64_t origin_pts;
     int64_t lag_ns;     /* the last packet's */
+    /* the worst over the second so far and the one before: a lag comes
+     * and goes with each burst of packets, the worst of them stays */
+    int64_t window_ns, worst_ns, worst_before_ns;
 };
 
 /* A packet with media time pts_ns (any origin) read at now_ns; returns
  * its lag (>= 0). */
 int64_t lag_clock_update(struct lag_clock *c, int64_t now_ns, int64_t pts_ns);
+
+/* The worst lag of the packets read in the last 1-2 s. */
+int64_t lag_clock_worst(const struct lag_clock *c);
 
 #endif

@@ -192,6 +192,14 @@ static void lag_clock(void)
                                pts + i * frame);
     }
     CHECK(lag > LOAD_BEHIND_NS && lag < 2 * LOAD_BEHIND_NS);
+    CHECK_INT(lag_clock_worst(&c), lag);
+    /* the backlog read: on time again, but the worst stays a second */
+    int64_t at = t - 10 * VT_MS + 30 * frame * 10 / 6;
+    CHECK_INT(lag_clock_update(&c, at, pts + 30 * frame + lag), 0);
+    CHECK_INT(lag_clock_worst(&c), lag);
+    lag_clock_update(&c, at + 2 * VT_S, pts + 30 * frame + lag + 2 * VT_S);
+    lag_clock_update(&c, at + 3 * VT_S, pts + 30 * frame + lag + 3 * VT_S);
+    CHECK_INT(lag_clock_worst(&c), 0);
     /* the camera's clock jumps back a minute: the clock starts over */
     CHECK_INT(lag_clock_update(&c, t + 4 * VT_S, pts - 60 * VT_S), 0);
     CHECK_INT(lag_clock_update(&c, t + 4 * VT_S + frame, pts - 60 * VT_S +
