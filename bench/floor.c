@@ -5,9 +5,11 @@
  * stream), one thread per stream, and the pictures are thrown away. With
  * --box WxH the decoder also scales each picture to a tile of that size
  * as it does for a software canvas, so the scaler's cost can be told
- * apart from decoding's.
+ * apart from decoding's; --nearest scales by the nearest neighbour
+ * (performance.scaler: nearest).
  *
- *     vigil-floor [--box WxH] [--fit letterbox|fill|stretch] URL...
+ *     vigil-floor [--box WxH] [--fit letterbox|fill|stretch] [--nearest]
+ *                 URL...
  *
  * Once a second it prints a JSON line: {"t": seconds, "frames": [...],
  * "packets": [...]}, counts so far per stream. Runs until stdin closes or
@@ -16,6 +18,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +34,7 @@ struct stream {
     const char *url;
     int box_w, box_h;
     enum layout_fit fit;
+    bool nearest;
     pthread_t thread;
     atomic_ulong frames, packets;
 };
@@ -80,7 +84,7 @@ static void *run(void *arg)
         fprintf(stderr, "vigil-floor: %s: cannot open (%d)\n", s->url, ret);
         exit(1);
     }
-    decoder_set_box(dec, s->box_w, s->box_h, s->fit);
+    decoder_set_box(dec, s->box_w, s->box_h, s->fit, s->nearest);
     while (!atomic_load(&stop) && av_read_frame(fmt, pkt) >= 0) {
         if (pkt->stream_index == vi) {
             atomic_fetch_add(&s->packets, 1);
@@ -120,6 +124,7 @@ static void on_signal(int sig)
 int main(int argc, char **argv)
 {
     int box_w = 0, box_h = 0, first = 1;
+    bool nearest = false;
     enum layout_fit fit = LAYOUT_FIT_LETTERBOX;
     while (first < argc && argv[first][0] == '-') {
         if (!strcmp(argv[first], "--box") && first + 1 < argc &&
@@ -131,13 +136,17 @@ int main(int argc, char **argv)
                   : !strcmp(f, "stretch") ? LAYOUT_FIT_STRETCH
                                           : LAYOUT_FIT_LETTERBOX;
             first += 2;
+        } else if (!strcmp(argv[first], "--nearest")) {
+            nearest = true;
+            first++;
         } else {
             break;
         }
     }
     int n = argc - first;
     if (n <= 0) {
-        fprintf(stderr, "usage: vigil-floor [--box WxH] [--fit F] URL...\n");
+        fprintf(stderr, "usage: vigil-floor [--box WxH] [--fit F] "
+                        "[--nearest] URL...\n");
         return 2;
     }
     av_log_set_level(AV_LOG_ERROR);
@@ -153,6 +162,7 @@ int main(int argc, char **argv)
         s[i].box_w = box_w;
         s[i].box_h = box_h;
         s[i].fit = fit;
+        s[i].nearest = nearest;
         if (pthread_create(&s[i].thread, NULL, run, &s[i]) != 0) {
             fprintf(stderr, "vigil-floor: no thread for %s\n", s[i].url);
             return 1;

@@ -25,6 +25,7 @@ enum cfg_transport { CFG_TRANSPORT_TCP, CFG_TRANSPORT_UDP,
                      CFG_TRANSPORT_AUTO };
 enum cfg_hwaccel { CFG_HWACCEL_AUTO, CFG_HWACCEL_NONE, CFG_HWACCEL_VAAPI,
                    CFG_HWACCEL_CUDA };
+enum cfg_scaler { CFG_SCALER_BILINEAR, CFG_SCALER_NEAREST };
 
 struct cfg_screen {
     char *id;
@@ -169,6 +170,7 @@ struct config {
                                  * the render thread, the process) used
                                  * before load is shed */
     bool skip_loop_filter;      /* small tiles skip H.264/HEVC deblocking */
+    enum cfg_scaler scaler;     /* how pictures are scaled to their tiles */
 
     enum cfg_transport default_transport;
     enum cfg_hwaccel default_hwaccel;

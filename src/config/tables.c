@@ -30,6 +30,7 @@ static const char *const video_driver_names[] = { "auto", "x11", "wayland",
 static const char *const cursor_names[] = { "auto", "hidden", "shown", NULL };
 static const char *const renderer_names[] = { "auto", "software", "gpu",
                                               NULL };
+static const char *const scaler_names[] = { "bilinear", "nearest", NULL };
 
 /* ---- wall.screens[] ---- */
 
@@ -554,6 +555,10 @@ static const struct opt performance_opts[] = {
       .help = "Tiles up to half a screen high skip H.264/HEVC deblocking "
               "(about a fifth of the decode cost).",
       .example = "true" },
+    { "scaler", OPT_FIELD(struct config, scaler, ENUM), .names = scaler_names,
+      .def = "bilinear", .example = "nearest",
+      .help = "How the software path scales pictures to their tiles: "
+              "`nearest` costs a third of `bilinear`, and looks blocky." },
     { NULL },
 };
 

@@ -113,6 +113,7 @@ void engine_apply_decoding(struct vigil_engine *e)
             .tile_w = pd.tile_w,
             .tile_h = pd.tile_h,
             .fit = e->cfg->fit,
+            .nearest = e->cfg->scaler == CFG_SCALER_NEAREST,
         };
         cameras_set_decode(e->cams, i, pd.stream, &d);
         if (pd.stream_changed || e->stream[i] != pd.stream) {

@@ -13,6 +13,8 @@
 #ifndef VIGIL_DECODE_H
 #define VIGIL_DECODE_H
 
+#include <stdbool.h>
+
 #include "frame/caps.h"
 #include "layout/layout.h"
 
@@ -66,8 +68,10 @@ void decoder_set_skip(struct decoder *d, int skip_loop_filter);
  * how they are fitted into it. For a consumer that does not scale, each
  * picture is scaled (swscale, on the calling worker thread) to the
  * size it will have in the tile's box (the tile less caps.inset), up or
- * down, unless within 2 pixels of it. */
-void decoder_set_box(struct decoder *d, int w, int h, enum layout_fit fit);
+ * down, unless within 1% of it (layout_near_size): fast bilinear, or with
+ * `nearest` the nearest neighbour (a third of the cost, and blocky). */
+void decoder_set_box(struct decoder *d, int w, int h, enum layout_fit fit,
+                     bool nearest);
 
 /* The stream's picture size (before any scaling down). */
 void decoder_size(const struct decoder *d, int *w, int *h);

@@ -275,6 +275,7 @@ static uint64_t pack(const struct source_decode *d)
     return (d->on ? MODE_ON : 0) | (d->keyframes_only ? MODE_KEYFRAMES : 0) |
            (uint64_t)d->skip_loop_filter << 2 |
            (uint64_t)(d->fit & 3) << 3 | (uint64_t)(d->hwaccel & 3) << 5 |
+           (uint64_t)d->nearest << 7 |
            (uint64_t)(d->threads > 1 ? d->threads & 0xff : 1) << 8 |
            (uint64_t)(d->tile_w & 0xffff) << 16 |
            (uint64_t)(d->tile_h & 0xffff) << 32;
@@ -288,6 +289,7 @@ static struct source_decode unpack(uint64_t v)
         .skip_loop_filter = v >> 2 & 1,
         .fit = (enum layout_fit)(v >> 3 & 3),
         .hwaccel = (enum cfg_hwaccel)(v >> 5 & 3),
+        .nearest = v >> 7 & 1,
         .threads = (int)(v >> 8 & 0xff),
         .tile_w = (int)(v >> 16 & 0xffff),
         .tile_h = (int)(v >> 32 & 0xffff),
@@ -603,7 +605,8 @@ static int apply_mode(struct source *s, struct session *ss, uint64_t mode)
                    decoder_hwaccel(dec));
     }
     decoder_set_skip(ss->dec, want.skip_loop_filter);
-    decoder_set_box(ss->dec, want.tile_w, want.tile_h, want.fit);
+    decoder_set_box(ss->dec, want.tile_w, want.tile_h, want.fit,
+                    want.nearest);
     ss->dec_mode = mode;
     return 0;
 }

@@ -87,6 +87,7 @@ struct source_decode {
     int threads;           /* 1, or frame threads for one large tile */
     int tile_w, tile_h;    /* the largest tile it is shown in (0: none) */
     enum layout_fit fit;   /* how pictures are fitted into tiles */
+    bool nearest;          /* scale them by the nearest neighbour */
 };
 
 struct source_params {
