@@ -189,6 +189,7 @@ struct render *render_create(const struct render_params *p)
     atomic_init(&r->composed, 0);
     atomic_init(&r->beat_ns, vt_mono_ns());
     r->scene = scene_ref(p->scene);
+    r->frame_ns = HEADLESS_FRAME_NS;
     r->scene_seq = 1; /* screens start with nothing drawn (0) */
     pthread_mutex_init(&r->stats_lock, NULL);
 
@@ -519,6 +520,23 @@ static void snapshot(struct render *r, struct snap_req q)
     r->p.on_snapshot(r->p.cb_ctx, q.id, rgb, s->w, s->h, s->composed_us);
 }
 
+/* How often to compose: as often as the fastest camera on screen sends
+ * (a 30 fps camera is not shown at 25), within HEADLESS_FRAME_NS and
+ * FASTEST_FRAME_NS. */
+static int64_t compose_interval(const struct scene *sc)
+{
+    int64_t best = HEADLESS_FRAME_NS;
+    for (int si = 0; si < sc->n_screens; si++) {
+        const struct scene_screen *ss = &sc->screens[si];
+        for (int t = 0; t < ss->n_tiles; t++) {
+            int c = ss->cams[t];
+            int64_t f = c >= 0 ? sc->cams[c].frame_ns : 0;
+            best = f > 0 && f < best ? f : best;
+        }
+    }
+    return best < FASTEST_FRAME_NS ? FASTEST_FRAME_NS : best;
+}
+
 /* Take new frames and the newest scene; returns whether anything that is
  * on screen changed. */
 static int refresh(struct render *r)
@@ -543,6 +561,7 @@ static int refresh(struct render *r)
         scene_unref(r->scene);
         r->scene = next;
         r->scene_seq++;
+        r->frame_ns = compose_interval(next);
         dirty = 1;
     }
     for (int c = 0; c < r->n_cams; c++) {
@@ -680,7 +699,7 @@ int render_run(struct render *r)
          * stays set): they are taken when it is. */
         int64_t wait_ns = 500 * VT_MS;
         if (dirty) {
-            wait_ns = last_compose + HEADLESS_FRAME_NS - now;
+            wait_ns = last_compose + r->frame_ns - now;
         }
         if (r->p.headless) {
             wait_headless(r, wait_ns, !dirty);
@@ -721,7 +740,7 @@ int render_run(struct render *r)
         r->n_reqs = 0;
         pthread_mutex_unlock(&r->lock);
         /* Frame cap: on software canvases there is no vsync to pace us. */
-        if (dirty && (now - last_compose >= HEADLESS_FRAME_NS || n_reqs)) {
+        if (dirty && (now - last_compose >= r->frame_ns || n_reqs)) {
             for (int si = 0; si < r->n_screens; si++) {
                 int64_t t0 = vt_mono_ns();
                 render_compose(r, si, now);

@@ -27,7 +27,10 @@
 #define SWITCH_FRESH_NS (1500 * VT_MS)
 #define FONT_MIN 8
 #define FONT_MAX 72
-#define HEADLESS_FRAME_NS (40 * VT_MS) /* 25 fps cap without vsync */
+/* Without vsync, compositions are paced at the rate of the fastest camera
+ * on screen, between these: 25 and 60 a second. */
+#define HEADLESS_FRAME_NS (40 * VT_MS)
+#define FASTEST_FRAME_NS (VT_S / 60)
 #define TILE_INSET 1 /* a tile's border, pixels */
 
 /* The last RING_SIZE measurements (ms) of something, for percentiles. */
@@ -106,6 +109,8 @@ struct render {
     struct vlog *log;
     Uint32 wake_event;
     atomic_bool wake_pending;  /* render_wake() need not signal */
+    int64_t frame_ns;          /* compose at most this often (render
+                                * thread; see HEADLESS_FRAME_NS) */
     atomic_bool kicked;        /* a scene, snapshot or quit waits */
     /* headless wakeups (see above); wait_lock is a leaf */
     pthread_mutex_t wait_lock;

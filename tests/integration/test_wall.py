@@ -5,8 +5,11 @@ shown."""
 import time
 from datetime import datetime
 
+import re
+
 from harness import (Vigil, RtspServer, centre_colour, check, finish, log,
-                     make_clip, tile_rects, wait_for, which_colour)
+                     make_clip, stop_cleanly, tile_rects, wait_for,
+                     which_colour)
 
 CAMS = ["red", "green", "blue", "yellow", "magenta", "cyan"]
 DWELL_MS = 4000
@@ -149,4 +152,38 @@ check((after["page"], after["page_started"], after["next_change"]) ==
       "a restart resumes on the same page, same start and end (%s %s -> "
       "%s %s)" % (before["page"], before["page_started"], after["page"],
                   after["page_started"]))
-finish(wall, srv)
+stop_cleanly(wall)
+
+# Compositions follow the fastest camera on screen: a 30 fps camera is
+# shown at 30 a second, not at the wall's default 25.
+srv2 = RtspServer({"fast": make_clip("fast", "white", fps=30),
+                   "slow": make_clip("slow", "red")})
+wall2 = Vigil("""
+wall: {name: rate-wall, screens: [{id: main, size: 640x360}]}
+alerts: {journal: '@JOURNAL@'}
+cameras:
+  - {id: fast, url: '%s'}
+  - {id: slow, url: '%s'}
+plans: {p: {screens: {main: [{layout: 2x2, tiles: [fast, slow]}]}}}
+""" % (srv2.url("fast"), srv2.url("slow")))
+check(wait_for(lambda: all(c["state"] == "live"
+                           for c in wall2.status()["cameras"]), 15,
+               "live"), "a 30 fps and a 15 fps camera live")
+time.sleep(2)
+
+
+def counts():
+    m = wall2.get("/metrics")[2].decode()
+    comps = int(re.search(r'vigil_screen_frames_total\{screen="main"\} '
+                          r'(\d+)', m).group(1))
+    return time.monotonic(), comps, wall2.camera("fast")["frames_shown"]
+
+
+t0, c0, s0 = counts()
+time.sleep(6)
+t1, c1, s1 = counts()
+comps, shown = (c1 - c0) / (t1 - t0), (s1 - s0) / (t1 - t0)
+check(27 < shown <= 31 and 27 < comps <= 31,
+      "composed at the fast camera's rate: %.1f compositions and %.1f of "
+      "its pictures shown a second" % (comps, shown))
+finish(wall2, srv2, srv)
