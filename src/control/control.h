@@ -69,7 +69,7 @@ struct ctl_camera {
     char codec[24], hwaccel[16];
     bool decoding;
     int64_t lag_ms;              /* reading behind the camera's pace (the
-                                  * stream shown, while decoded) */
+                                  * streams decoded, the worst) */
     bool behind;                 /* lag_ms over the load rule's limit */
     bool on_sub;                 /* the substream is shown */
     bool has_sub;

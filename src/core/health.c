@@ -30,7 +30,8 @@ struct health {
     struct cam *cams;
 };
 
-/* Busy this long on one packet, a decoder has hung: a stall after all. */
+/* Busy this long (a slot wait, a packet's decode or a GOP catch-up), a
+ * decoder has hung or the wall is hopelessly behind: a stall after all. */
 #define HEALTH_BUSY_NS (5 * VT_S)
 
 const char *health_state_name(enum health_state s)
@@ -82,16 +83,20 @@ int64_t health_stall_budget(const struct health_rules *r,
 }
 
 /* A hidden stream is watched by its packets, a decoded one by its
- * pictures. One whose worker is busy decoding (a GOP catch-up on a slow
- * machine) or waiting for a decode slot (a starved one) is the wall being
- * slow, not the camera stalling, for up to HEALTH_BUSY_NS. */
-static bool stalled(const struct source_status *st, bool by_pictures,
-                    int64_t now, int64_t budget)
+ * pictures. While its worker is busy decoding (a GOP catch-up on a slow
+ * machine) or waiting for a decode slot (a starved one), it reads nothing:
+ * that is the wall being slow, not the camera stalling, so it is judged as
+ * it was when that began, for up to HEALTH_BUSY_NS. A stall that was
+ * there before stays a stall. */
+static bool stalled(const struct source_status *st, int64_t now,
+                    int64_t budget)
 {
-    if (st->busy_since_ns && now - st->busy_since_ns < HEALTH_BUSY_NS) {
-        return false;
+    int64_t at = now;
+    if (st->busy_since_ns && st->busy_since_ns < now &&
+        now - st->busy_since_ns < HEALTH_BUSY_NS) {
+        at = st->busy_since_ns;
     }
-    return now - (by_pictures ? st->last_frame_ns : st->last_packet_ns) >
+    return at - (st->decoding ? st->last_frame_ns : st->last_packet_ns) >
            budget;
 }
 
@@ -99,7 +104,7 @@ bool health_stream_ok(const struct health *h, const struct source_status *st,
                       int64_t now_ns)
 {
     return st->state == SOURCE_LIVE &&
-           !stalled(st, false, now_ns, health_stall_budget(&h->rules, st));
+           !stalled(st, now_ns, health_stall_budget(&h->rules, st));
 }
 
 /* Sustained decode errors: more than 1 packet in 5 failing, 3 seconds in a
@@ -136,7 +141,7 @@ static enum health_state evaluate(const struct health *h, struct cam *c,
     case SOURCE_LIVE:
         c->failed = false;
         sample_errors(c, st, now);
-        if (stalled(st, st->decoding, now, budget)) {
+        if (stalled(st, now, budget)) {
             strcpy(cond, "stalled");
             snprintf(detail, size, "no %s for %.1f s",
                      st->decoding ? "decoded frame" : "data", budget / 1e9);

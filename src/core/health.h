@@ -71,12 +71,11 @@ const char *health_condition(const struct health *h, int cam);
 /* The stall budget for a stream under the rules. */
 int64_t health_stall_budget(const struct health_rules *r,
                             const struct source_status *st);
-/* Whether a stream can be shown: live, and its packets come (or it is
- * catching up on its GOP cache). Judged by packets even while decoded: a
- * decoder slower than the camera (a slow machine, a large picture) is the
- * load rule's business and the stall alert's, and judged by its pictures
- * a full-screen main stream on a slow machine flapped between main and
- * substream, each switch a new catch-up. */
+/* Whether a stream can be shown: live and not stalled (a stream whose
+ * decoder yields nothing is not, and the other stream is used). A GOP
+ * catch-up or a wait for a decode slot is not a stall: judged by its
+ * pictures during one, a full-screen main stream on a slow machine
+ * flapped between main and substream, each switch a new catch-up. */
 bool health_stream_ok(const struct health *h, const struct source_status *st,
                       int64_t now_ns);
 

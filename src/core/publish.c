@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "alert/alert.h"
-#include "core/cameras.h"
 #include "core/engine_internal.h"
 #include "core/health.h"
 #include "core/load.h"
@@ -116,8 +115,6 @@ void engine_publish_scene(struct vigil_engine *e)
         sc->cams[i].state = (enum scene_cam_state)health_state(e->health, i);
         sc->cams[i].since_ns = health_since(e->health, i);
         sc->cams[i].stream = e->stream[i];
-        sc->cams[i].frame_ns =
-            cameras_status(e->cams, i, e->stream[i] == 1)->frame_interval_ns;
     }
     sc->n_open_alerts = alert_bus_open_count(e->alerts);
     sc->n_banner = alert_bus_banner(e->alerts, sc->banner, 4);

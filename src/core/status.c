@@ -80,7 +80,10 @@ void engine_camera_fill(const struct vigil_engine *e, int i, int64_t now_ns,
     snprintf(o->codec, sizeof(o->codec), "%s", sh->codec);
     snprintf(o->hwaccel, sizeof(o->hwaccel), "%s", m->hwaccel);
     o->decoding = m->decoding || sub->decoding;
-    o->lag_ms = sh->decoding ? sh->lag_ns / VT_MS : 0;
+    /* over the streams decoded, as `behind` is */
+    int64_t lag_m = m->decoding ? m->lag_ns : 0;
+    int64_t lag_s = sub->decoding ? sub->lag_ns : 0;
+    o->lag_ms = (lag_m > lag_s ? lag_m : lag_s) / VT_MS;
     o->behind = engine_camera_behind(e, i);
     o->on_sub = e->stream[i] == 1;
     o->has_sub = cameras_has_sub(e->cams, i);

@@ -520,21 +520,11 @@ static void snapshot(struct render *r, struct snap_req q)
     r->p.on_snapshot(r->p.cb_ctx, q.id, rgb, s->w, s->h, s->composed_us);
 }
 
-/* How often to compose: as often as the fastest camera on screen sends
- * (a 30 fps camera is not shown at 25), within HEADLESS_FRAME_NS and
- * FASTEST_FRAME_NS. */
-static int64_t compose_interval(const struct scene *sc)
+/* The stream a camera's pictures are taken from now (0 main, 1 sub). */
+static int shown_stream(const struct render *r, int c)
 {
-    int64_t best = HEADLESS_FRAME_NS;
-    for (int si = 0; si < sc->n_screens; si++) {
-        const struct scene_screen *ss = &sc->screens[si];
-        for (int t = 0; t < ss->n_tiles; t++) {
-            int c = ss->cams[t];
-            int64_t f = c >= 0 ? sc->cams[c].frame_ns : 0;
-            best = f > 0 && f < best ? f : best;
-        }
-    }
-    return best < FASTEST_FRAME_NS ? FASTEST_FRAME_NS : best;
+    return r->scene->cams[c].stream && r->p.sub_mailboxes &&
+           r->p.sub_mailboxes[c];
 }
 
 /* Take new frames and the newest scene; returns whether anything that is
@@ -561,15 +551,13 @@ static int refresh(struct render *r)
         scene_unref(r->scene);
         r->scene = next;
         r->scene_seq++;
-        r->frame_ns = compose_interval(next);
         dirty = 1;
     }
     for (int c = 0; c < r->n_cams; c++) {
         struct held *h = &r->held[c];
         /* Taken from the stream the scene names; until that one has a
          * picture the last one stays up (no black flash on a switch). */
-        int sub = r->scene->cams[c].stream && r->p.sub_mailboxes &&
-                  r->p.sub_mailboxes[c];
+        int sub = shown_stream(r, c);
         AVFrame *f = mailbox_take(sub ? r->p.sub_mailboxes[c]
                                       : r->p.mailboxes[c],
                                   &h->mb_gen[sub]);
@@ -687,6 +675,46 @@ static void handle_event(struct render *r, const SDL_Event *ev)
     render_cursor(r, ev, vt_mono_ns());
 }
 
+/* Once a second: compose as often as the fastest camera on screen puts
+ * pictures into its mailbox (a 30 fps camera is not shown at 25), within
+ * HEADLESS_FRAME_NS and FASTEST_FRAME_NS. Measured, not the rate a
+ * stream declares, which H.264 timing often gives as twice the real one. */
+static void pace_compositions(struct render *r, int64_t now)
+{
+    double dt = (double)(now - r->paced_ns) / VT_S;
+    for (int c = 0; c < r->n_cams; c++) {
+        struct held *h = &r->held[c];
+        struct mailbox *mb[2] = {
+            r->p.mailboxes[c],
+            r->p.sub_mailboxes ? r->p.sub_mailboxes[c] : NULL
+        };
+        int k = shown_stream(r, c);
+        h->rate = 0;
+        for (int i = 0; i < 2; i++) {
+            uint64_t g = mb[i] ? mailbox_generation(mb[i]) : 0;
+            if (i == k && r->paced_ns && dt > 0) {
+                h->rate = (double)(g - h->rate_gen[i]) / dt;
+            }
+            h->rate_gen[i] = g;
+        }
+    }
+    r->paced_ns = now;
+    double fastest = 0;
+    for (int si = 0; si < r->n_screens; si++) {
+        const struct scene_screen *ss = &r->scene->screens[si];
+        for (int t = 0; t < ss->n_tiles; t++) {
+            int c = ss->cams[t];
+            if (c >= 0 && c < r->n_cams && r->held[c].rate > fastest) {
+                fastest = r->held[c].rate;
+            }
+        }
+    }
+    int64_t f = fastest > 0 ? (int64_t)(VT_S / fastest) : HEADLESS_FRAME_NS;
+    r->frame_ns = f > HEADLESS_FRAME_NS  ? HEADLESS_FRAME_NS
+                  : f < FASTEST_FRAME_NS ? FASTEST_FRAME_NS
+                                         : f;
+}
+
 int render_run(struct render *r)
 {
     int64_t last_compose = 0, last_tick = 0;
@@ -705,8 +733,10 @@ int render_run(struct render *r)
             wait_headless(r, wait_ns, !dirty);
         } else {
             SDL_Event ev;
+            /* rounded up: rounded down, the loop spun for the last
+             * millisecond before every composition */
             int got = SDL_WaitEventTimeout(
-                &ev, wait_ns > 0 ? (int)(wait_ns / VT_MS) : 0);
+                &ev, wait_ns > 0 ? (int)((wait_ns + VT_MS - 1) / VT_MS) : 0);
             while (got) {
                 handle_event(r, &ev);
                 got = SDL_PollEvent(&ev);
@@ -728,6 +758,9 @@ int render_run(struct render *r)
             for (int si = 0; si < r->n_screens; si++) {
                 r->screens[si].drawn_scene = 0;
             }
+        }
+        if (now - r->paced_ns >= VT_S) {
+            pace_compositions(r, now);
         }
         if (render_any_overlay(r) && now - last_tick >= VT_S) {
             dirty = 1; /* the "for N s" counters move */

@@ -90,6 +90,8 @@ struct screen {
 struct held {
     AVFrame *frame;       /* newest frame taken from the mailbox */
     uint64_t mb_gen[2];   /* generation seen: main, substream mailbox */
+    uint64_t rate_gen[2]; /* generations at the last pacing */
+    double rate;          /* pictures a second into the stream shown */
     uint64_t gen;         /* bumps when frame changes */
     int64_t taken_ns;     /* when frame was taken from its mailbox */
     /* glass to glass: capture stamp to first composition, per picture;
@@ -111,6 +113,7 @@ struct render {
     atomic_bool wake_pending;  /* render_wake() need not signal */
     int64_t frame_ns;          /* compose at most this often (render
                                 * thread; see HEADLESS_FRAME_NS) */
+    int64_t paced_ns;          /* when frame_ns was last worked out */
     atomic_bool kicked;        /* a scene, snapshot or quit waits */
     /* headless wakeups (see above); wait_lock is a leaf */
     pthread_mutex_t wait_lock;

@@ -33,7 +33,6 @@ struct scene_cam {
     enum scene_cam_state state;
     int64_t since_ns;    /* monotonic time the state began */
     int stream;          /* frames come from: 0 main, 1 substream */
-    int64_t frame_ns;    /* that stream's frame interval; 0: unknown */
 };
 
 struct scene {

@@ -330,6 +330,8 @@ static int open_session(struct source *s, struct session *ss, char *why,
     pthread_mutex_lock(&s->lock);
     s->st.connected_ns = vt_mono_ns();
     s->st.session_packets = s->st.session_frames = 0;
+    s->st.lag_ns = 0;
+    s->st.decoding = false;
     pthread_mutex_unlock(&s->lock);
     ret = avformat_find_stream_info(ss->fmt, NULL);
     if (ret < 0) {
@@ -642,12 +644,16 @@ static int decode_in_slot(struct source *s, struct session *ss, uint64_t mode,
     }
     int64_t took = vt_mono_ns() - t0;
     decode_slot_give(s->p.slots);
+    if (ret >= 0) {
+        packet_seen(s, ss, size, took, waited, false, false);
+    }
+    /* after the status says when this packet was seen: a reader never
+     * sees neither busy nor the packet */
     atomic_store(&s->busy_since, 0);
     if (ret < 0) {
         describe(s, ret, "decode", why, why_size);
         return ret;
     }
-    packet_seen(s, ss, size, took, waited, false, false);
     return 0;
 }
 
@@ -869,8 +875,10 @@ void source_set_decode(struct source *s, const struct source_decode *d)
 
 void source_status_get(struct source *s, struct source_status *out)
 {
+    /* read before the status: busy and then the packet it ends with */
+    int64_t busy = atomic_load(&s->busy_since);
     pthread_mutex_lock(&s->lock);
     *out = s->st;
     pthread_mutex_unlock(&s->lock);
-    out->busy_since_ns = atomic_load(&s->busy_since);
+    out->busy_since_ns = busy;
 }

@@ -89,8 +89,9 @@ static void stall_while_hidden(void)
 
 /* Becoming visible, a stream decodes its GOP cache and reads nothing
  * meanwhile; on a starved machine it waits for a decode slot. Either can
- * outlast the stall budget, and is not a stall (it raised one, and the
- * wall switched streams for it); a decoder busy for 5 s has hung. */
+ * outlast the stall budget and is not a stall (it raised one, and the
+ * wall switched streams for it): the stream is judged as it was when the
+ * busy spell began. A stall from before stays; 5 s busy is a stall. */
 static void busy_decoding(void)
 {
     struct health_rules r = { 0 };
@@ -106,17 +107,19 @@ static void busy_decoding(void)
     /* the same wait, not busy: stalled */
     st.busy_since_ns = 0;
     CHECK(!health_stream_ok(h, &st, T0 + 1500 * VT_MS));
-    /* decoded: its pictures make the alert, its packets the choice of
-     * stream (a slow decoder does not make the wall switch streams) */
-    st.decoding = true;
-    st.last_packet_ns = T0 + 1400 * VT_MS;
-    CHECK(health_stream_ok(h, &st, T0 + 1500 * VT_MS));
-    st.decoding = false;
-    st.last_packet_ns = T0;
-    CHECK(!health_stream_ok(h, &st, T0 + 1500 * VT_MS));
     health_step(h, 0, &st, T0 + 1500 * VT_MS, &rep);
     CHECK_INT(rep.state, HEALTH_STALLED);
-    /* busy on one packet for over 5 s: hung, stalled */
+    /* decoded, packets flowing, no picture for a while: busy with each
+     * packet, it stays stalled (it does not flap with the decodes) and
+     * is no stream to choose */
+    st.decoding = true;
+    st.last_packet_ns = T0 + 1400 * VT_MS;
+    st.busy_since_ns = T0 + 1450 * VT_MS;
+    health_step(h, 0, &st, T0 + 1500 * VT_MS, &rep);
+    CHECK_INT(rep.state, HEALTH_STALLED);
+    CHECK(!health_stream_ok(h, &st, T0 + 1500 * VT_MS));
+    /* a picture, then busy for over 5 s: hung, stalled */
+    st.last_frame_ns = T0 + 1500 * VT_MS;
     st.busy_since_ns = T0 + 1500 * VT_MS;
     health_step(h, 0, &st, T0 + 6000 * VT_MS, &rep);
     CHECK_INT(rep.state, HEALTH_LIVE);

@@ -206,6 +206,33 @@ static void lag_clock(void)
                                                            frame), 0);
 }
 
+/* What is not falling behind: a camera clock 100 ppm slower than ours for
+ * three hours, and a network pause of 1.5 s with its burst after. */
+static void lag_clock_drift_and_pauses(void)
+{
+    struct lag_clock c = { 0 };
+    int64_t t = 5000 * VT_S, pts = 0, lag = 0;
+    for (int i = 0; i <= 3 * 3600; i++) {
+        lag = lag_clock_update(&c, t + i * (VT_S + 100000),
+                               pts + i * VT_S);
+    }
+    CHECK(lag < 10 * VT_MS);
+    struct lag_clock p = { 0 };
+    const int64_t frame = VT_S / 15;
+    for (int i = 0; i < 30; i++) {
+        lag_clock_update(&p, t + i * frame, pts + i * frame);
+    }
+    /* nothing for 1.5 s, then the 22 pictures held back within 50 ms */
+    int64_t back = t + 30 * frame + 1500 * VT_MS, worst = 0;
+    for (int i = 0; i < 23; i++) {
+        int64_t l = lag_clock_update(&p, back + i * 2 * VT_MS,
+                                     pts + (30 + i) * frame);
+        worst = l > worst ? l : worst;
+    }
+    CHECK(worst < 100 * VT_MS);
+    CHECK(lag_clock_worst(&p) < LOAD_BEHIND_NS);
+}
+
 int main(void)
 {
     RUN(measure);
@@ -214,5 +241,6 @@ int main(void)
     RUN(render_or_process_over);
     RUN(behind_real_time);
     RUN(lag_clock);
+    RUN(lag_clock_drift_and_pauses);
     return test_done();
 }
