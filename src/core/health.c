@@ -88,15 +88,15 @@ int64_t health_stall_budget(const struct health_rules *r,
  * that is the wall being slow, not the camera stalling, so it is judged as
  * it was when that began, for up to HEALTH_BUSY_NS. A stall that was
  * there before stays a stall. */
-static bool stalled(const struct source_status *st, int64_t now,
-                    int64_t budget)
+static bool stalled(const struct source_status *st, bool by_pictures,
+                    int64_t now, int64_t budget)
 {
     int64_t at = now;
     if (st->busy_since_ns && st->busy_since_ns < now &&
         now - st->busy_since_ns < HEALTH_BUSY_NS) {
         at = st->busy_since_ns;
     }
-    return at - (st->decoding ? st->last_frame_ns : st->last_packet_ns) >
+    return at - (by_pictures ? st->last_frame_ns : st->last_packet_ns) >
            budget;
 }
 
@@ -104,7 +104,7 @@ bool health_stream_ok(const struct health *h, const struct source_status *st,
                       int64_t now_ns)
 {
     return st->state == SOURCE_LIVE &&
-           !stalled(st, now_ns, health_stall_budget(&h->rules, st));
+           !stalled(st, false, now_ns, health_stall_budget(&h->rules, st));
 }
 
 /* Sustained decode errors: more than 1 packet in 5 failing, 3 seconds in a
@@ -141,7 +141,7 @@ static enum health_state evaluate(const struct health *h, struct cam *c,
     case SOURCE_LIVE:
         c->failed = false;
         sample_errors(c, st, now);
-        if (stalled(st, now, budget)) {
+        if (stalled(st, st->decoding, now, budget)) {
             strcpy(cond, "stalled");
             snprintf(detail, size, "no %s for %.1f s",
                      st->decoding ? "decoded frame" : "data", budget / 1e9);

@@ -71,11 +71,12 @@ const char *health_condition(const struct health *h, int cam);
 /* The stall budget for a stream under the rules. */
 int64_t health_stall_budget(const struct health_rules *r,
                             const struct source_status *st);
-/* Whether a stream can be shown: live and not stalled (a stream whose
- * decoder yields nothing is not, and the other stream is used). A GOP
- * catch-up or a wait for a decode slot is not a stall: judged by its
- * pictures during one, a full-screen main stream on a slow machine
- * flapped between main and substream, each switch a new catch-up. */
+/* Whether a stream can be shown: live, and its packets come (a GOP
+ * catch-up or a wait for a decode slot excused). Judged by packets even
+ * while decoded: judged by its pictures, a full-screen main stream on a
+ * slow machine (the TSan wall on CI) flapped between main and substream,
+ * each switch a new catch-up. The cost: a stream whose decoder yields
+ * nothing while its packets flow is kept (its stall is alerted). */
 bool health_stream_ok(const struct health *h, const struct source_status *st,
                       int64_t now_ns);
 

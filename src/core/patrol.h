@@ -84,7 +84,7 @@ int patrol_pages(const struct patrol *p, int s);
 /* What a camera's streams look like now (from its health). */
 struct patrol_cam_in {
     bool has_sub;            /* a substream is configured */
-    bool main_ok, sub_ok;    /* live and not stalled (health_stream_ok) */
+    bool main_ok, sub_ok;    /* live and delivering (health_stream_ok) */
     int main_height, sub_height; /* picture heights; 0: unknown */
 };
 

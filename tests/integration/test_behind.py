@@ -14,8 +14,8 @@ import tempfile
 import time
 
 import harness
-from harness import (RtspServer, Vigil, check, finish, log, make_clip,
-                     spawn, wait_for)
+from harness import (RtspServer, Vigil, check, finish, grid_config, log,
+                     make_clip, spawn, wait_for)
 
 CAMS = ["c%02d" % i for i in range(8)]
 HOGS = 4
@@ -31,21 +31,9 @@ with open(wrapper, "w") as f:
 os.chmod(wrapper, stat.S_IRWXU)
 harness.VIGIL = wrapper
 
-wall = Vigil("""
-wall:
-  name: behind-wall
-  screens: [{id: main, size: 1280x720}]
-alerts:
-  journal: '@JOURNAL@'
-cameras:
-%s
-plans:
-  p:
-    screens:
-      main:
-        - {layout: 4x4, tiles: [%s]}
-""" % ("".join("  - {id: %s, url: '%s'}\n" % (c, srv.url(c)) for c in CAMS),
-       ", ".join(CAMS)))
+wall = Vigil(grid_config(
+    "behind-wall", "".join("  - {id: %s, url: '%s'}\n" % (c, srv.url(c))
+                           for c in CAMS), CAMS))
 
 check(wait_for(lambda: all(c["state"] == "live"
                            for c in wall.status()["cameras"]), 20,

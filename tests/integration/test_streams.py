@@ -77,7 +77,12 @@ log("full screen colours: %s" % seen)
 check(seen and seen[-1] == "blue", "full screen shows the main stream")
 check(all(c in ("red", "blue") for c in seen),
       "the switch never shows a blank picture: %s" % seen)
-d = duo()
+# Within a few seconds: on a slow machine (the TSan wall on CI) the main
+# stream's first catch-up is sometimes followed by a second one (the
+# camera turned off and on again, cause not found yet: see issue 11).
+d = wait_for(lambda: (lambda c: c if c["stream"] == "main" and
+                      c["streams"]["main"]["decoding"] else None)(duo()), 3,
+             "main decoding") or duo()
 log("duo: %s" % d)
 check(d["stream"] == "main" and d["width"] == 1280 and
       d["streams"]["main"]["decoding"],
