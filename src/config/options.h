@@ -144,9 +144,9 @@ void opt_format_duration(int64_t ms, char *buf, size_t size);
 void opt_format_bytes(int64_t n, char *buf, size_t size);
 bool opt_parse_bytes(const char *s, int64_t *out);
 
-/* ---- the tables (tables.c, plans.c) ---- */
+/* ---- the tables (tables.c, alerts.c, plans.c) ---- */
 
-extern const struct opt_table cfg_root_table;
+extern const struct opt_table cfg_root_table, cfg_alerts_table;
 extern const struct opt_table cfg_plan_table, cfg_entry_table,
     cfg_tile_table, cfg_calendar_table, cfg_rule_table, cfg_when_table,
     cfg_layout_table;
