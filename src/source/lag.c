@@ -25,7 +25,6 @@ int64_t lag_clock_update(struct lag_clock *c, int64_t now_ns, int64_t pts_ns)
     c->offset_ns = off;
     c->base_ns = min64(c->base_ns, off);
     int64_t lag = off - min64(c->base_ns, c->base_before_ns);
-    c->lag_ns = lag;
     if (now_ns - c->window_ns >= LAG_WINDOW_NS) {
         c->worst_before_ns = c->worst_ns;
         c->worst_ns = 0;

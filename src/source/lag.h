@@ -30,7 +30,6 @@ struct lag_clock {
     int64_t base_ns, base_before_ns;  /* smallest offset: this period, the
                                        * one before */
     int64_t period_ns;                /* when this period began */
-    int64_t lag_ns;                   /* the last packet's */
     /* the worst lag over the second so far and the one before: a lag
      * comes and goes with each burst of packets, the worst stays */
     int64_t window_ns, worst_ns, worst_before_ns;
