@@ -9,6 +9,11 @@
  * full. The baseline is forgotten after a minute, so a camera clock that
  * drifts from ours does not add up to a lag over hours.
  *
+ * What counts is the lag held: the smallest of the packets read in the
+ * last whole second. A burst after a network pause starts late and ends
+ * on time, so it holds no lag; a reader that cannot keep up reads every
+ * packet late.
+ *
  * Pure (the time and the packet's media time are passed in), so it is
  * tested on a fake clock. Thread: a camera's worker.
  */
@@ -18,28 +23,30 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* An offset that moves by more than this from one packet to the next is a
- * jump, not a reader falling behind (that comes a little at a time): a
- * camera's clock stepping, or the burst after a network pause. The
- * baseline starts over. */
+/* An offset that moves by more than this from one packet to the next,
+ * more than the time between their reads explains, is the camera's clock
+ * stepping: the baseline starts over. A packet read over a second after
+ * the one before (a network pause, or a reader starved that long) is
+ * not a jump: it is late. */
 #define LAG_JUMP_NS (1000 * INT64_C(1000000))
 
 struct lag_clock {
     bool set;
-    int64_t offset_ns;                /* the last packet's */
+    int64_t offset_ns, read_ns;       /* the last packet's */
     int64_t base_ns, base_before_ns;  /* smallest offset: this period, the
                                        * one before */
     int64_t period_ns;                /* when this period began */
-    /* the worst lag over the second so far and the one before: a lag
-     * comes and goes with each burst of packets, the worst stays */
-    int64_t window_ns, worst_ns, worst_before_ns;
+    /* the smallest lag of the packets read in this second so far
+     * (INT64_MAX: none yet), and the one held through the last */
+    int64_t window_ns, low_ns, held_ns;
 };
 
 /* A packet with media time pts_ns (any origin) read at now_ns; returns
  * its lag (>= 0). */
 int64_t lag_clock_update(struct lag_clock *c, int64_t now_ns, int64_t pts_ns);
 
-/* The worst lag of the packets read in the last 1-2 s. */
-int64_t lag_clock_worst(const struct lag_clock *c);
+/* The lag held through the last whole second with packets: the smallest
+ * of its packets'. */
+int64_t lag_clock_held(const struct lag_clock *c);
 
 #endif

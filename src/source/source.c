@@ -498,7 +498,7 @@ static void packet_seen(struct source *s, struct session *ss, int size,
     s->dec_errors_seen = errors;
     s->st.last_packet_ns = vt_mono_ns();
     s->st.decoding = ss->decoding;
-    s->st.lag_ns = lag_clock_worst(&ss->lag);
+    s->st.lag_ns = lag_clock_held(&ss->lag);
     s->st.shed_frames += shed;
     s->st.gop_cache_bytes = ss->gop.bytes;
     if (hidden_live && s->st.state != SOURCE_LIVE) {

@@ -66,9 +66,9 @@ struct source_status {
     int64_t busy_since_ns;   /* waiting for a decode slot or decoding
                               * (a GOP catch-up too), reading nothing,
                               * since then (monotonic); 0: not */
-    int64_t lag_ns;          /* packets read up to this much later than
-                              * the camera's pace, the last 1-2 s
-                              * (source/lag.h) */
+    int64_t lag_ns;          /* packets read this much later than the
+                              * camera's pace, held through the last
+                              * whole second (source/lag.h) */
     uint64_t gop_cache_bytes; /* packets held since the last keyframe */
     uint64_t shed_frames;    /* shown but skipped: keyframes-only shedding */
     int threads;             /* decoder threads now */
