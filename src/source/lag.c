@@ -12,10 +12,10 @@ static int64_t min64(int64_t a, int64_t b)
 int64_t lag_clock_update(struct lag_clock *c, int64_t now_ns, int64_t pts_ns)
 {
     int64_t off = now_ns - pts_ns;
-    /* what the offset moved by beyond the time between the two reads */
-    int64_t moved = c->set ? off - c->offset_ns : 0;
-    int64_t unexplained = moved - (c->set ? now_ns - c->read_ns : 0);
-    if (!c->set || unexplained > LAG_JUMP_NS || moved < -LAG_JUMP_NS) {
+    /* the media time stepped back, or on by more than the time between
+     * the two reads */
+    int64_t step = pts_ns - c->pts_ns, read = now_ns - c->read_ns;
+    if (!c->set || step < -LAG_JUMP_NS || step - read > LAG_JUMP_NS) {
         c->set = true;
         c->base_ns = c->base_before_ns = off;
         c->period_ns = now_ns;
@@ -27,7 +27,7 @@ int64_t lag_clock_update(struct lag_clock *c, int64_t now_ns, int64_t pts_ns)
         c->base_ns = off;
         c->period_ns = now_ns;
     }
-    c->offset_ns = off;
+    c->pts_ns = pts_ns;
     c->read_ns = now_ns;
     c->base_ns = min64(c->base_ns, off);
     int64_t lag = off - min64(c->base_ns, c->base_before_ns);

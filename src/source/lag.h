@@ -23,16 +23,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* An offset that moves by more than this from one packet to the next,
- * more than the time between their reads explains, is the camera's clock
- * stepping: the baseline starts over. A packet read over a second after
- * the one before (a network pause, or a reader starved that long) is
- * not a jump: it is late. */
+/* A media time that steps back by more than this from one packet to the
+ * next, or on by more than this beyond the time between their reads, is
+ * the camera's clock stepping: the baseline starts over. A packet read
+ * over a second after the one before (a network pause, or a reader
+ * starved that long) is not a jump: it is late. */
 #define LAG_JUMP_NS (1000 * INT64_C(1000000))
 
 struct lag_clock {
     bool set;
-    int64_t offset_ns, read_ns;       /* the last packet's */
+    int64_t pts_ns, read_ns;          /* the last packet's */
     int64_t base_ns, base_before_ns;  /* smallest offset: this period, the
                                        * one before */
     int64_t period_ns;                /* when this period began */

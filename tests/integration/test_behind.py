@@ -20,14 +20,14 @@ for a reader that falls behind, which would cap the lag. The server and
 the relay run on the other core."""
 import os
 import re
+import signal
 import stat
+import subprocess
 import tempfile
+import threading
 import time
 
 import harness
-import signal
-import subprocess
-import threading
 
 from harness import (Relay, RtspServer, Vigil, check, finish, grid_config,
                      log, make_clip, wait_for)
