@@ -30,6 +30,7 @@
 #include "frame/stamp.h"
 #include "source/gop.h"
 #include "source/lag.h"
+#include "source/mode.h"
 #include "source/retry.h"
 #include "source/source.h"
 #include "util/backoff.h"
@@ -209,6 +210,7 @@ struct session {
     int paced;          /* local input: play at its own rate */
     int64_t pace_origin_ns, pace_origin_pts;
     struct lag_clock lag; /* how far reading lags behind the camera */
+    bool naps;          /* RTSP over TCP: a hidden stream may nap */
 };
 
 static int open_input(struct source *s, struct session *ss,
@@ -264,49 +266,6 @@ static int open_input(struct source *s, struct session *ss,
     return ret; /* on failure avformat_open_input freed fmt */
 }
 
-/* struct source_decode packed into one atomic word: the two low bits are
- * the loop's to flip at any packet; the rest set up the decoder (threads
- * and hwaccel need a new one, the rest apply to the one there is). */
-#define MODE_ON UINT64_C(1)
-#define MODE_KEYFRAMES UINT64_C(2)
-
-static uint64_t pack(const struct source_decode *d)
-{
-    return (d->on ? MODE_ON : 0) | (d->keyframes_only ? MODE_KEYFRAMES : 0) |
-           (uint64_t)d->skip_loop_filter << 2 |
-           (uint64_t)(d->fit & 3) << 3 | (uint64_t)(d->hwaccel & 3) << 5 |
-           (uint64_t)d->nearest << 7 |
-           (uint64_t)(d->threads > 1 ? d->threads & 0xff : 1) << 8 |
-           (uint64_t)(d->tile_w & 0xffff) << 16 |
-           (uint64_t)(d->tile_h & 0xffff) << 32;
-}
-
-static struct source_decode unpack(uint64_t v)
-{
-    return (struct source_decode){
-        .on = (v & MODE_ON) != 0,
-        .keyframes_only = (v & MODE_KEYFRAMES) != 0,
-        .skip_loop_filter = v >> 2 & 1,
-        .fit = (enum layout_fit)(v >> 3 & 3),
-        .hwaccel = (enum cfg_hwaccel)(v >> 5 & 3),
-        .nearest = v >> 7 & 1,
-        .threads = (int)(v >> 8 & 0xff),
-        .tile_w = (int)(v >> 16 & 0xffff),
-        .tile_h = (int)(v >> 32 & 0xffff),
-    };
-}
-
-static enum decoder_hw hw_of(enum cfg_hwaccel hw)
-{
-    static const enum decoder_hw hw_map[] = {
-        [CFG_HWACCEL_AUTO] = DECODER_HW_AUTO,
-        [CFG_HWACCEL_NONE] = DECODER_HW_NONE,
-        [CFG_HWACCEL_VAAPI] = DECODER_HW_VAAPI,
-        [CFG_HWACCEL_CUDA] = DECODER_HW_CUDA,
-    };
-    return hw_map[hw];
-}
-
 static int open_session(struct source *s, struct session *ss, char *why,
                         size_t why_size, int *err)
 {
@@ -318,6 +277,9 @@ static int open_session(struct source *s, struct session *ss, char *why,
         used = CFG_TRANSPORT_UDP;
         ret = open_input(s, ss, used);
     }
+    /* Over TCP, packets wait in the socket while the reader naps; over
+     * UDP a nap could overflow the socket's buffer and lose them. */
+    ss->naps = url_kind(s->url) == URL_RTSP && used != CFG_TRANSPORT_UDP;
     /* what the camera's reason says once it is live */
     snprintf(s->live_reason, sizeof(s->live_reason), "%s",
              url_kind(s->url) != URL_RTSP   ? "live"
@@ -352,11 +314,11 @@ static int open_session(struct source *s, struct session *ss, char *why,
     AVStream *st = ss->fmt->streams[ss->stream];
     /* a decoder now, to know the stream decodes (and on what); the
      * loop's wishes set it up on the first packet decoded */
-    struct source_decode first = unpack(atomic_load(&s->want));
+    struct source_decode first = mode_unpack(atomic_load(&s->want));
     first = (struct source_decode){ .hwaccel = first.hwaccel, .threads = 1 };
-    ret = decoder_create(&ss->dec, st->codecpar, hw_of(first.hwaccel), 1,
+    ret = decoder_create(&ss->dec, st->codecpar, mode_hw(first.hwaccel), 1,
                          &s->p.caps, s->log);
-    ss->dec_mode = pack(&first);
+    ss->dec_mode = mode_pack(&first);
     pthread_mutex_lock(&s->lock);
     s->st.threads = 1;
     pthread_mutex_unlock(&s->lock);
@@ -576,13 +538,14 @@ static void release_decoder(struct source *s, struct session *ss)
     decoder_destroy(ss->dec);
     ss->dec = NULL;
     ss->decoding = false;
+    VLOG_DEBUG(s->log, "decoder released");
 }
 
 /* Bring the decoder in line with what the loop asked for. A new thread
  * count or hwaccel needs a new decoder: it restarts from the GOP cache. */
 static int apply_mode(struct source *s, struct session *ss, uint64_t mode)
 {
-    struct source_decode want = unpack(mode), had = unpack(ss->dec_mode);
+    struct source_decode want = mode_unpack(mode), had = mode_unpack(ss->dec_mode);
     uint64_t setup = ~(MODE_ON | MODE_KEYFRAMES);
     if (ss->dec && (mode & setup) == (ss->dec_mode & setup)) {
         return 0; /* on and keyframes_only are the loop's business */
@@ -591,7 +554,7 @@ static int apply_mode(struct source *s, struct session *ss, uint64_t mode)
         want.hwaccel != had.hwaccel) {
         struct decoder *dec;
         AVStream *st = ss->fmt->streams[ss->stream];
-        int ret = decoder_create(&dec, st->codecpar, hw_of(want.hwaccel),
+        int ret = decoder_create(&dec, st->codecpar, mode_hw(want.hwaccel),
                                  want.threads, &s->p.caps, s->log);
         if (ret < 0) {
             return ret;
@@ -637,6 +600,7 @@ static int decode_in_slot(struct source *s, struct session *ss, uint64_t mode,
          * flat out; only the newest picture is shown */
         av_packet_unref(ss->pkt);
         ss->decoding = true;
+        VLOG_DEBUG(s->log, "catching up on %d cached packets", ss->gop.n);
         ret = catch_up(s, ss);
     } else {
         ret = decode_one(s, ss, ss->pkt);
@@ -657,6 +621,29 @@ static int decode_in_slot(struct source *s, struct session *ss, uint64_t mode,
     return 0;
 }
 
+/*
+ * A hidden stream is read for its health and its GOP cache, not to be
+ * seen: its reader need not wake at every packet. Once a read has waited
+ * for the network (the socket was empty), the reader naps and lets the
+ * next packets gather in the socket, to read them in one go. Measured
+ * with 64 hidden 360p cameras (15 fps, RTSP over TCP): 1,226 context
+ * switches a second and 0.064 cores without naps; 613 and 0.055 with
+ * 200 ms naps; 350 and 0.048 with 500 ms. A stall of a hidden camera is
+ * seen up to one nap later; being shown (or stopped) ends a nap at once.
+ */
+#define HIDDEN_NAP_NS (200 * VT_MS)
+#define NAP_AFTER_WAIT_NS VT_MS
+
+static void nap(struct source *s, int64_t until)
+{
+    pthread_mutex_lock(&s->lock);
+    while (!atomic_load(&s->stop) && !(atomic_load(&s->want) & MODE_ON) &&
+           vt_mono_ns() < until) {
+        vt_cond_wait_until(&s->cond, &s->lock, until);
+    }
+    pthread_mutex_unlock(&s->lock);
+}
+
 /* Read and decode until an error or stop. */
 static int stream_loop(struct source *s, struct session *ss, char *why,
                        size_t why_size, int *err)
@@ -669,7 +656,8 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
     }
     while (!atomic_load(&s->stop)) {
         s->timed_out = 0;
-        s->deadline = vt_mono_ns() + s->p.read_timeout_ns;
+        int64_t t_read = vt_mono_ns();
+        s->deadline = t_read + s->p.read_timeout_ns;
         ret = av_read_frame(ss->fmt, ss->pkt);
         if (ret >= 0 && (s->timed_out || atomic_load(&s->stop))) {
             /* The interrupt ended the read and libavformat flushed its
@@ -714,6 +702,9 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
                 ss->decoding = false;
             }
             packet_seen(s, ss, size, 0, 0, ss->gop.valid, on);
+            if (!on && ss->naps && now - t_read > NAP_AFTER_WAIT_NS) {
+                nap(s, now + HIDDEN_NAP_NS);
+            }
             continue;
         }
         if (!ss->decoding && !ss->gop.valid) {
@@ -820,7 +811,7 @@ struct source *source_create(const struct source_params *p)
     s->errlog = (struct vlog_ratelimit){ .interval_ns = 60 * VT_S,
                                          .burst = 3 };
     atomic_init(&s->stop, false);
-    atomic_init(&s->want, pack(&p->decode));
+    atomic_init(&s->want, mode_pack(&p->decode));
     pthread_mutex_init(&s->lock, NULL);
     vt_cond_init_mono(&s->cond);
     char redacted[512];
@@ -870,7 +861,14 @@ void source_set_connect_timeout(struct source *s, int64_t ns)
 
 void source_set_decode(struct source *s, const struct source_decode *d)
 {
-    atomic_store(&s->want, pack(d));
+    uint64_t v = mode_pack(d);
+    uint64_t old = atomic_exchange(&s->want, v);
+    if ((v & MODE_ON) && !(old & MODE_ON)) {
+        /* shown: end a nap (under the lock, so that none misses it) */
+        pthread_mutex_lock(&s->lock);
+        pthread_cond_broadcast(&s->cond);
+        pthread_mutex_unlock(&s->lock);
+    }
 }
 
 void source_status_get(struct source *s, struct source_status *out)
