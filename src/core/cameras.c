@@ -66,6 +66,15 @@ struct mailbox *const *cameras_mailboxes(const struct cameras *cs, bool sub)
     return cs->mb + (sub ? cs->n : 0);
 }
 
+/* How long a hidden camera's reader may nap (src/source): its packets
+ * are seen up to that late, so a short stall budget shortens it. */
+static int64_t nap_for(const struct config *cfg)
+{
+    int64_t third = cfg->stall_after_ms * VT_MS / 3;
+    return cfg->stall_after_ms && third < SOURCE_NAP_NS ? third
+                                                        : SOURCE_NAP_NS;
+}
+
 int cameras_start(struct cameras *cs, const struct config *cfg,
                   const struct frame_caps *caps, void (*on_status)(void *),
                   void *ctx)
@@ -84,6 +93,7 @@ int cameras_start(struct cameras *cs, const struct config *cfg,
             .cb_ctx = ctx,
             .seed = 0x9E3779B97F4A7C15ull * (uint64_t)(i + 1) ^ (uint64_t)now,
             .connect_timeout_ns = cc->connect_timeout_ms * VT_MS,
+            .nap_ns = nap_for(cfg),
             .pacer = cs->pacer,
             .slots = cs->slots,
             .decode = { .threads = 1, .hwaccel = cc->hwaccel },
@@ -180,14 +190,18 @@ void cameras_set_decode(struct cameras *cs, int i, int stream,
     }
 }
 
-void cameras_set_connect_timeout(struct cameras *cs, int i, int64_t ns)
+void cameras_reconfigure(struct cameras *cs, const struct config *cfg)
 {
-    struct cam *c = &cs->cams[i];
-    if (c->src) {
-        source_set_connect_timeout(c->src, ns);
-    }
-    if (c->sub_src) {
-        source_set_connect_timeout(c->sub_src, ns);
+    int64_t nap = nap_for(cfg);
+    for (int i = 0; i < cs->n; i++) {
+        struct source *src[2] = { cs->cams[i].src, cs->cams[i].sub_src };
+        for (int k = 0; k < 2; k++) {
+            if (src[k]) {
+                source_set_connect_timeout(
+                    src[k], cfg->cameras[i].connect_timeout_ms * VT_MS);
+                source_set_nap(src[k], nap);
+            }
+        }
     }
 }
 

@@ -64,8 +64,9 @@ struct cam_counts cameras_counts(const struct cameras *cs, int i);
  * as d says, the other stream not at all. */
 void cameras_set_decode(struct cameras *cs, int i, int stream,
                         const struct source_decode *d);
-/* A new connect timeout (a reload), from the next connect on. */
-void cameras_set_connect_timeout(struct cameras *cs, int i, int64_t ns);
+/* A reload: each camera's connect timeout (from the next connect on) and
+ * how long its reader may nap while hidden (under the stall budget). */
+void cameras_reconfigure(struct cameras *cs, const struct config *cfg);
 
 /* Once a second: each camera's rates over dt_ns (0: the first sample).
  * shown[i] is what the renderer took of camera i so far, stream[i] the

@@ -232,10 +232,7 @@ static int cmd_reload(struct vigil_engine *e, struct ctl_result *res)
     struct health_rules hr = { c->stall_after_ms };
     health_set_rules(e->health, &hr);
     alert_bus_set_config(e->alerts, c);
-    for (int i = 0; i < e->n_cams; i++) {
-        cameras_set_connect_timeout(e->cams, i,
-                                    c->cameras[i].connect_timeout_ms * VT_MS);
-    }
+    cameras_reconfigure(e->cams, c);
     for (int i = 0; i < diff.n; i++) {
         ctl_result_add(res, "%s", diff.keys[i].key);
     }

@@ -10,7 +10,8 @@
  *
  * Threads: the worker owns every FFmpeg object; every blocking call is
  * aborted through the interrupt callback (stop flag or deadline). Other
- * threads only call source_status_get() and source_destroy().
+ * threads only call source_stop(), source_destroy(), the setters
+ * (source_set_decode, _nap, _connect_timeout) and source_status_get().
  */
 #ifndef VIGIL_SOURCE_H
 #define VIGIL_SOURCE_H
@@ -107,6 +108,7 @@ struct source_params {
     int64_t connect_timeout_ns; /* socket to first packet; see also
                                  * source_set_connect_timeout */
     int64_t read_timeout_ns;    /* 0: SOURCE_READ_TIMEOUT_NS */
+    int64_t nap_ns;             /* see source_set_nap; 0: never */
     struct source_pacer *pacer; /* borrowed: reconnect pacing shared with
                                  * other sources; NULL: none */
     struct decode_slots *slots; /* borrowed: the decode slot pool shared
@@ -138,6 +140,11 @@ struct source *source_create(const struct source_params *p);
 void source_set_decode(struct source *s, const struct source_decode *d);
 /* From the next connect on. Any thread. */
 void source_set_connect_timeout(struct source *s, int64_t ns);
+/* How long a hidden stream's reader may nap between bursts of reading
+ * (RTSP over TCP only; 0: never). Its packets are then seen up to that
+ * late, so it must stay well under the stall budget. Any thread. */
+#define SOURCE_NAP_NS (200 * INT64_C(1000000))
+void source_set_nap(struct source *s, int64_t ns);
 /* Ask the worker to stop, without waiting: any blocking call is aborted
  * and the session closed (an RTSP server is sent its TEARDOWN, within
  * 200 ms). Accepts NULL. */
