@@ -185,6 +185,7 @@ struct ctl_status {
     struct ctl_load load;
     double cpu_s;                /* the process */
     int64_t rss_bytes, max_rss_bytes;
+    long long heap_bytes, heap_free_bytes; /* mem_heap(); -1: unknown */
     /* with CTL_STATUS_CATALOG: */
     int n_layouts, n_plans;
     struct ctl_layout *layouts;

@@ -170,6 +170,14 @@ static void wall(struct text *t, const struct ctl_status *st)
     help(t, "process_max_resident_memory_bytes", "gauge", "peak RSS");
     add(t, "process_max_resident_memory_bytes %lld\n",
         (long long)st->max_rss_bytes);
+    if (st->heap_bytes >= 0) {
+        help(t, "vigil_heap_bytes", "gauge",
+             "heap allocated and not freed (a leak grows it)");
+        add(t, "vigil_heap_bytes %lld\n", st->heap_bytes);
+        help(t, "vigil_heap_free_bytes", "gauge",
+             "heap freed but kept by the allocator (fragmentation)");
+        add(t, "vigil_heap_free_bytes %lld\n", st->heap_free_bytes);
+    }
 }
 
 char *metrics_text(const struct ctl_status *st)

@@ -234,6 +234,7 @@ static void process_fill(struct ctl_status *st)
         fclose(f);
     }
     st->rss_bytes = (int64_t)pages * sysconf(_SC_PAGESIZE);
+    mem_heap(&st->heap_bytes, &st->heap_free_bytes);
 }
 
 static void catalog_fill(const struct vigil_engine *e, struct ctl_status *st)

@@ -1,6 +1,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#ifdef __GLIBC__ /* defined by stdio.h */
+#include <malloc.h>
+#endif
 
 #include "util/mem.h"
 
@@ -63,4 +66,16 @@ void xgrow(void **p, size_t *cap, size_t n, size_t size)
     *p = xrealloc(*p, c * size);
     memset((char *)*p + *cap * size, 0, (c - *cap) * size);
     *cap = c;
+}
+
+void mem_heap(long long *in_use, long long *kept_free)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
+    /* every arena's, and the chunks mmap()ed on their own */
+    struct mallinfo2 mi = mallinfo2();
+    *in_use = (long long)(mi.uordblks + mi.hblkhd);
+    *kept_free = (long long)mi.fordblks;
+#else
+    *in_use = *kept_free = -1;
+#endif
 }

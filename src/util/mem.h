@@ -23,4 +23,9 @@ void xgrow(void **p, size_t *cap, size_t n, size_t size);
 
 #define XGROW(arr, cap, n) xgrow((void **)&(arr), &(cap), (n), sizeof(*(arr)))
 
+/* The C library's heap: bytes handed out and not yet freed (what a leak
+ * grows), and bytes freed but kept by the allocator (what fragmentation
+ * grows; RSS holds both). Both -1 where the C library cannot say. */
+void mem_heap(long long *in_use, long long *kept_free);
+
 #endif

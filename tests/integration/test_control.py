@@ -244,6 +244,15 @@ check(ctype.startswith("text/plain") and
       'vigil_camera_frames_shown_total{camera="red"} 0' not in m and
       'vigil_camera_frames_shown_total{camera="red"}' in m and
       "process_resident_memory_bytes" in m, "Prometheus metrics")
+vals = {l.split()[0]: float(l.split()[1]) for l in m.splitlines()
+        if l and not l.startswith("#") and len(l.split()) == 2}
+# the heap in use is real (a wall's decoders hold megabytes) and inside RSS
+check(1e6 < vals.get("vigil_heap_bytes", 0) <
+      vals["process_resident_memory_bytes"] and
+      vals.get("vigil_heap_free_bytes", -1) >= 0,
+      "heap figures: %s in use, %s kept free, RSS %s"
+      % (vals.get("vigil_heap_bytes"), vals.get("vigil_heap_free_bytes"),
+         vals["process_resident_memory_bytes"]))
 
 # ---- events arrived, in order ----
 names = [n for n, _ in events]
