@@ -43,6 +43,14 @@ static void help(struct text *t, const char *name, const char *type,
     add(t, "# HELP %s %s\n# TYPE %s %s\n", name, text, name, type);
 }
 
+/* A metric of the wall's with one integer value. */
+static void one(struct text *t, const char *name, const char *type,
+                const char *text, long long value)
+{
+    help(t, name, type, text);
+    add(t, "%s %lld\n", name, value);
+}
+
 /* One line per camera of `name` with the value `expr` (of c, a const
  * struct ctl_camera *) printed with `fmt`. */
 #define PER_CAM(t, st, name, type, text, fmt, expr)                          \
@@ -116,13 +124,11 @@ static void wall(struct text *t, const struct ctl_status *st)
     help(t, "vigil_render_load", "gauge",
          "share of the render thread spent composing, last second");
     add(t, "vigil_render_load %.4f\n", l->render);
-    help(t, "vigil_shed_level", "gauge",
-         "load shed: 0 none, 1 pre-roll, 2 small tiles keyframes only");
-    add(t, "vigil_shed_level %d\n", l->shed_level);
-    help(t, "vigil_shed_events_total", "counter",
-         "times shedding went a level deeper");
-    add(t, "vigil_shed_events_total %llu\n",
-        (unsigned long long)l->shed_events);
+    one(t, "vigil_shed_level", "gauge",
+        "load shed: 0 none, 1 pre-roll, 2 small tiles keyframes only",
+        l->shed_level);
+    one(t, "vigil_shed_events_total", "counter",
+        "times shedding went a level deeper", (long long)l->shed_events);
     help(t, "vigil_cameras_behind", "gauge",
          "cameras decoded over a second behind real time");
     add(t, "vigil_cameras_behind %d\n", l->behind);
@@ -165,18 +171,15 @@ static void wall(struct text *t, const struct ctl_status *st)
     }
     help(t, "process_cpu_seconds_total", "counter", "CPU time");
     add(t, "process_cpu_seconds_total %.3f\n", st->cpu_s);
-    help(t, "process_resident_memory_bytes", "gauge", "RSS");
-    add(t, "process_resident_memory_bytes %lld\n", (long long)st->rss_bytes);
-    help(t, "process_max_resident_memory_bytes", "gauge", "peak RSS");
-    add(t, "process_max_resident_memory_bytes %lld\n",
-        (long long)st->max_rss_bytes);
+    one(t, "process_resident_memory_bytes", "gauge", "RSS", st->rss_bytes);
+    one(t, "process_max_resident_memory_bytes", "gauge", "peak RSS",
+        st->max_rss_bytes);
     if (st->heap_bytes >= 0) {
-        help(t, "vigil_heap_bytes", "gauge",
-             "heap allocated and not freed (a leak grows it)");
-        add(t, "vigil_heap_bytes %lld\n", st->heap_bytes);
-        help(t, "vigil_heap_free_bytes", "gauge",
-             "heap freed but kept by the allocator (fragmentation)");
-        add(t, "vigil_heap_free_bytes %lld\n", st->heap_free_bytes);
+        one(t, "vigil_heap_bytes", "gauge",
+            "heap allocated and not freed (a leak grows it)", st->heap_bytes);
+        one(t, "vigil_heap_free_bytes", "gauge",
+            "heap freed but kept by the allocator (fragmentation)",
+            st->heap_free_bytes);
     }
 }
 
