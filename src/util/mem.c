@@ -75,6 +75,9 @@ void mem_heap(long long *in_use, long long *kept_free)
     struct mallinfo2 mi = mallinfo2();
     *in_use = (long long)(mi.uordblks + mi.hblkhd);
     *kept_free = (long long)mi.fordblks;
+    if (!*in_use) { /* a sanitizer's allocator answers zeros */
+        *in_use = *kept_free = -1;
+    }
 #else
     *in_use = *kept_free = -1;
 #endif
