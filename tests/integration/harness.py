@@ -410,6 +410,15 @@ class Vigil:
     def status(self):
         return json.loads(self.get("/api/status")[2])
 
+    def metrics(self):
+        """GET /metrics as {name with its labels: value}."""
+        out = {}
+        for line in self.get("/metrics")[2].decode().splitlines():
+            f = line.rsplit(None, 1)
+            if len(f) == 2 and not line.startswith("#"):
+                out[f[0]] = float(f[1])
+        return out
+
     def snapshot(self, screen="main"):
         _, ctype, body = self.get("/api/snapshot.png?screen=" + screen)
         assert ctype == "image/png", ctype

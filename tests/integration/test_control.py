@@ -244,8 +244,7 @@ check(ctype.startswith("text/plain") and
       'vigil_camera_frames_shown_total{camera="red"} 0' not in m and
       'vigil_camera_frames_shown_total{camera="red"}' in m and
       "process_resident_memory_bytes" in m, "Prometheus metrics")
-vals = {l.split()[0]: float(l.split()[1]) for l in m.splitlines()
-        if l and not l.startswith("#") and len(l.split()) == 2}
+vals = wall.metrics()
 # the heap in use is real (a wall's decoders hold megabytes) and inside RSS
 # (a sanitizer's allocator has none to give: the wall then leaves them out)
 sanitized = "asan" in os.environ.get("VIGIL", "")
