@@ -79,6 +79,7 @@ static enum post_result post(struct webhook_sink *w, CURL *curl,
 static void *worker(void *arg)
 {
     struct webhook_sink *w = arg;
+    vt_thread_name("webhook");
     CURL *curl = curl_easy_init();
     struct backoff bo;
     backoff_init(&bo, VT_S, 60 * VT_S, (uint64_t)vt_mono_ns());

@@ -106,6 +106,9 @@ void engine_apply_decoding(struct vigil_engine *e)
         patrol_decode_plan(e->patrol, i, &in, shed, e->n_cores, &pd);
         struct source_decode d = {
             .on = pd.on,
+            .show_at_ns = pd.show_at_ms
+                              ? now + (pd.show_at_ms - vt_wall_ms()) * VT_MS
+                              : 0,
             .keyframes_only = pd.keyframes_only,
             .skip_loop_filter = pd.skip_loop_filter,
             .hwaccel = e->cfg->cameras[i].hwaccel,
@@ -399,6 +402,7 @@ static void on_signal(uv_signal_t *s, int signum)
 static void *loop_main(void *arg)
 {
     struct vigil_engine *e = arg;
+    vt_thread_name("loop");
     uv_timer_start(&e->health_timer, health_fire, HEALTH_PERIOD_MS,
                    HEALTH_PERIOD_MS);
     uv_prepare_start(&e->publish, publish_cb);

@@ -52,6 +52,7 @@ struct patrol {
     struct place *place;          /* per camera */
     uint64_t preroll_skipped;
     int64_t preroll_skip_for;     /* the boundary last counted */
+    int64_t soon_at_ms;           /* when the pre-rolling cameras show */
 };
 
 static void set_config(struct patrol *p, struct config *cfg)
@@ -279,6 +280,7 @@ static int64_t place_cameras(struct patrol *p, int64_t now, int64_t next,
             preroll_at = next - preroll;
         } else if (shed < LOAD_SHED_PREROLL) {
             mark_views_at(p, next);
+            p->soon_at_ms = next;
         } else if (p->preroll_skip_for != next) {
             p->preroll_skip_for = next;
             p->preroll_skipped++;
@@ -393,6 +395,7 @@ void patrol_decode_plan(struct patrol *p, int cam,
     *out = (struct patrol_decode){
         .shown = c->shown,
         .on = c->shown || (c->soon && shed < LOAD_SHED_PREROLL),
+        .show_at_ms = c->soon && !c->shown ? p->soon_at_ms : 0,
         .stream = c->stream,
         .stream_changed = c->stream != old,
         .keyframes_only = shed >= LOAD_SHED_KEYFRAMES && c->shown &&

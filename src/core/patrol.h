@@ -91,6 +91,7 @@ struct patrol_cam_in {
 struct patrol_decode {
     bool shown;              /* on a screen now */
     bool on;                 /* decode (shown, or pre-rolling) */
+    int64_t show_at_ms;      /* pre-rolling: when it shows (else 0) */
     int stream;              /* 0 main, 1 substream */
     bool stream_changed;     /* since the last plan for this camera */
     bool keyframes_only;     /* shed: a small tile shows keyframes only */

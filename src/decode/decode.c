@@ -309,7 +309,7 @@ static int convert(struct decoder *d, AVFrame *src, AVFrame **out)
     return 0;
 }
 
-int decoder_receive(struct decoder *d, AVFrame **out)
+int decoder_receive_raw(struct decoder *d, AVFrame **out)
 {
     *out = NULL;
     int ret = avcodec_receive_frame(d->avctx, d->tmp);
@@ -325,37 +325,52 @@ int decoder_receive(struct decoder *d, AVFrame **out)
     if (d->tmp->decode_error_flags || (d->tmp->flags & AV_FRAME_FLAG_CORRUPT)) {
         d->errors++;
     }
-    if (d->tmp->format == d->hw_fmt && d->hw_fmt != AV_PIX_FMT_NONE) {
+    /* Move the reference out; tmp is left blank for the next call. */
+    AVFrame *f = av_frame_alloc();
+    if (!f) {
+        av_frame_unref(d->tmp);
+        return -ENOMEM;
+    }
+    av_frame_move_ref(f, d->tmp);
+    *out = f;
+    return 0;
+}
+
+int decoder_finish(struct decoder *d, AVFrame **f)
+{
+    AVFrame *src = *f;
+    int ret = 0;
+    if (src->format == d->hw_fmt && d->hw_fmt != AV_PIX_FMT_NONE) {
         /* SDL's textures live in system memory: bring the picture down
          * (NV12 usually), then on through the conversion below. */
-        ret = av_hwframe_transfer_data(d->sw, d->tmp, 0);
+        ret = av_hwframe_transfer_data(d->sw, src, 0);
         if (ret >= 0) {
-            ret = av_frame_copy_props(d->sw, d->tmp);
+            ret = av_frame_copy_props(d->sw, src);
         }
-        av_frame_unref(d->tmp);
+        av_frame_unref(src);
         if (ret < 0) {
             av_frame_unref(d->sw);
+            av_frame_free(f);
             return decode_error_from_av(ret);
         }
-        av_frame_move_ref(d->tmp, d->sw);
+        av_frame_move_ref(src, d->sw);
     }
     int w, h;
-    scaled_size(d, d->tmp, &w, &h);
-    if (consumer_ready(d, d->tmp) && w == d->tmp->width &&
-        h == d->tmp->height) {
-        /* Move the reference out; tmp is left blank for the next call. */
-        AVFrame *f = av_frame_alloc();
-        if (!f) {
-            av_frame_unref(d->tmp);
-            return -ENOMEM;
-        }
-        av_frame_move_ref(f, d->tmp);
-        *out = f;
-        return 0;
+    scaled_size(d, src, &w, &h);
+    if (consumer_ready(d, src) && w == src->width && h == src->height) {
+        return 0; /* handed on as the decoder made it */
     }
-    ret = convert(d, d->tmp, out);
-    av_frame_unref(d->tmp);
+    AVFrame *dst = NULL;
+    ret = convert(d, src, &dst);
+    av_frame_free(f);
+    *f = dst;
     return ret;
+}
+
+int decoder_receive(struct decoder *d, AVFrame **out)
+{
+    int ret = decoder_receive_raw(d, out);
+    return ret < 0 ? ret : decoder_finish(d, out);
 }
 
 void decoder_flush(struct decoder *d)

@@ -58,6 +58,13 @@ int decoder_send(struct decoder *d, const struct AVPacket *pkt);
  * the decoder needs more input, VIGIL_EEOF when drained, or a negative
  * error code. */
 int decoder_receive(struct decoder *d, struct AVFrame **out);
+/* decoder_receive in two steps, for a caller that throws most pictures
+ * away (a GOP catch-up shows only its newest): the picture as the decoder
+ * made it (a hardware surface, any format or size), and the transfer,
+ * conversion and scaling that decoder_receive would have done, replacing
+ * *f (freed, and NULL, on an error). */
+int decoder_receive_raw(struct decoder *d, struct AVFrame **out);
+int decoder_finish(struct decoder *d, struct AVFrame **f);
 
 /* Skip H.264/HEVC deblocking (about a fifth of the decode cost; the
  * blocking barely shows in a small tile). Takes effect with the next

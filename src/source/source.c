@@ -1,7 +1,8 @@
 /*
  * Camera worker. Owns: the AVFormatContext, the decoder, the reconnect
  * backoff. Runs on its own thread (blocking avformat calls must never run
- * on the loop thread or libuv's shared pool).
+ * on the loop thread or libuv's shared pool). This file connects, reads,
+ * naps and keeps the status; decoding.c decodes (see worker.h).
  *
  * Talking to others:
  *   - frames: moved into the camera's mailbox, which wakes its consumer
@@ -27,14 +28,12 @@
 #include <libavformat/avformat.h>
 
 #include "decode/decode.h"
-#include "decode/slots.h"
-#include "frame/mailbox.h"
-#include "frame/stamp.h"
 #include "source/gop.h"
 #include "source/lag.h"
 #include "source/mode.h"
 #include "source/retry.h"
 #include "source/source.h"
+#include "source/worker.h"
 #include "util/backoff.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -44,43 +43,6 @@
 
 /* RTP over UDP: the reordering a stream rides out (us). */
 #define RTP_REORDER_US 300000
-
-struct source {
-    struct source_params p;
-    atomic_uint_fast64_t want; /* packed struct source_decode */
-    atomic_int_fast64_t connect_timeout_ns;
-    char *url;
-    char *name;
-    struct vlog *log;
-    pthread_t thread;
-    atomic_bool stop;
-    /* Deadline for the blocking call in progress (monotonic ns), set by
-     * the worker. The interrupt callback reads these and sets the flags;
-     * it runs on the worker, and also on libavformat's UDP receive
-     * thread (its circular buffer), so they are atomic. */
-    _Atomic int64_t deadline;
-    atomic_int timed_out;
-    /* Calls of the interrupt callback left before the stream starts
-     * (see CONNECT_CHECKS); 0 once it streams. */
-    atomic_long checks_left;
-    atomic_int flooded;
-    /* While a session closes: the moment its goodbye (RTSP TEARDOWN) must
-     * be written by, stopping or not; 0 otherwise. */
-    _Atomic int64_t closing_until;
-    /* Since when the worker waits for a decode slot or decodes (GOP
-     * catch-ups included); 0: it reads. Copied into the status. */
-    _Atomic int64_t busy_since;
-    _Atomic int64_t nap_ns; /* see source_set_nap */
-
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    struct source_status st; /* protected by lock */
-
-    unsigned long dec_errors_seen; /* decoder_errors() already counted */
-    char live_reason[48];          /* "live, RTSP over TCP" (worker) */
-    struct backoff backoff;
-    struct vlog_ratelimit errlog;
-};
 
 const char *source_state_name(enum source_state st)
 {
@@ -92,7 +54,7 @@ const char *source_state_name(enum source_state st)
     return "?";
 }
 
-static void set_state(struct source *s, enum source_state st,
+void worker_set_state(struct source *s, enum source_state st,
                       const char *reason, int64_t retry_in)
 {
     pthread_mutex_lock(&s->lock);
@@ -172,7 +134,7 @@ static enum source_fault classify(int err)
 
 /* A human reason for a failed call, without the URL. err is FFmpeg's
  * own code (for its message) or, from the decoder, Vigil's. */
-static void describe(struct source *s, int err, const char *what, char *buf,
+void worker_describe(struct source *s, int err, const char *what, char *buf,
                      size_t size)
 {
     if (err <= VIGIL_ECONFIG && err > VIGIL_ECONFIG - 1000) {
@@ -200,21 +162,6 @@ static void describe(struct source *s, int err, const char *what, char *buf,
         snprintf(buf, size, "%s failed: %s", what, e);
     }
 }
-
-struct session {
-    AVFormatContext *fmt;
-    struct decoder *dec;
-    AVPacket *pkt;
-    struct gop_cache gop;
-    bool intra_only;    /* every packet is a keyframe (MJPEG, raw video) */
-    bool decoding;
-    uint64_t dec_mode;  /* packed source_decode the decoder was set up for */
-    int stream;
-    int paced;          /* local input: play at its own rate */
-    int64_t pace_origin_ns, pace_origin_pts;
-    struct lag_clock lag; /* how far reading lags behind the camera */
-    bool naps;          /* RTSP over TCP: a hidden stream may nap */
-};
 
 static int open_input(struct source *s, struct session *ss,
                       enum cfg_transport transport)
@@ -289,7 +236,7 @@ static int open_session(struct source *s, struct session *ss, char *why,
              : used == CFG_TRANSPORT_UDP ? "live, RTSP over UDP"
                                          : "live, RTSP over TCP");
     if (ret < 0) {
-        describe(s, ret, "connect", why, why_size);
+        worker_describe(s, ret, "connect", why, why_size);
         return *err = decode_error_from_av(ret);
     }
     pthread_mutex_lock(&s->lock);
@@ -300,7 +247,7 @@ static int open_session(struct source *s, struct session *ss, char *why,
     pthread_mutex_unlock(&s->lock);
     ret = avformat_find_stream_info(ss->fmt, NULL);
     if (ret < 0) {
-        describe(s, ret, "probe", why, why_size);
+        worker_describe(s, ret, "probe", why, why_size);
         return *err = decode_error_from_av(ret);
     }
     ss->stream = av_find_best_stream(ss->fmt, AVMEDIA_TYPE_VIDEO, -1, -1,
@@ -403,51 +350,11 @@ static int pace(struct source *s, struct session *ss, int64_t t_ns,
     return wait_until(s, target);
 }
 
-static void frame_done(struct source *s, int w, int h)
-{
-    int64_t now = vt_mono_ns();
-    int first;
-    pthread_mutex_lock(&s->lock);
-    first = s->st.state != SOURCE_LIVE;
-    /* a picture means decoding, even before this packet's bookkeeping
-     * (which may come after a long catch-up) says so */
-    s->st.decoding = true;
-    s->st.last_frame_ns = now;
-    s->st.frames++;
-    s->st.session_frames++;
-    s->st.width = w;
-    s->st.height = h;
-    pthread_mutex_unlock(&s->lock);
-    if (first) {
-        set_state(s, SOURCE_LIVE, s->live_reason, 0);
-    }
-}
-
-/* Move a decoded picture into the mailbox and count it. A live picture
- * (not one replayed from the GOP cache) is stamped with its capture time
- * when the camera sends RTCP sender reports: libavformat then knows the
- * wall-clock time of timestamp 0. */
-static void publish(struct source *s, struct session *ss, AVFrame **f,
-                    bool live)
-{
-    int w, h;
-    decoder_size(ss->dec, &w, &h);
-    int64_t origin = ss->fmt->start_time_realtime;
-    if (live && origin != AV_NOPTS_VALUE && origin > 0 &&
-        (*f)->best_effort_timestamp != AV_NOPTS_VALUE) {
-        AVRational tb = ss->fmt->streams[ss->stream]->time_base;
-        frame_stamp_set(*f, origin + av_rescale_q((*f)->best_effort_timestamp,
-                                                  tb, AV_TIME_BASE_Q));
-    }
-    mailbox_put(s->p.mailbox, f);
-    frame_done(s, w, h);
-}
-
 /* Bookkeeping after each packet, under one lock: counters, the time the
  * decoder took (0 when it did not run) and its error count. A hidden
  * camera counts as live once it delivers a keyframe: its stream is
  * healthy, it just is not decoded. */
-static void packet_seen(struct source *s, struct session *ss, int size,
+void worker_packet_seen(struct source *s, struct session *ss, int size,
                         int64_t decode_ns, int64_t wait_ns, bool hidden_live,
                         bool shed)
 {
@@ -471,158 +378,8 @@ static void packet_seen(struct source *s, struct session *ss, int size,
     }
     pthread_mutex_unlock(&s->lock);
     if (became_live) {
-        set_state(s, SOURCE_LIVE, s->live_reason, 0);
+        worker_set_state(s, SOURCE_LIVE, s->live_reason, 0);
     }
-}
-
-/* Send one packet and move every picture it yields into the mailbox
- * (or, with hold, keep only the newest in *hold). */
-static int decode_packet(struct source *s, struct session *ss,
-                         const AVPacket *pkt, AVFrame **hold)
-{
-    int ret = decoder_send(ss->dec, pkt);
-    if (ret < 0) {
-        return ret;
-    }
-    AVFrame *f;
-    while ((ret = decoder_receive(ss->dec, &f)) == 0) {
-        if (hold) {
-            av_frame_free(hold);
-            *hold = f;
-            continue;
-        }
-        publish(s, ss, &f, true);
-    }
-    if (ret != -EAGAIN && ret != VIGIL_EEOF && ret < 0) {
-        /* A broken frame is skipped, not a reason to reconnect. */
-        pthread_mutex_lock(&s->lock);
-        s->st.decode_errors++;
-        pthread_mutex_unlock(&s->lock);
-    }
-    return 0;
-}
-
-static int decode_one(struct source *s, struct session *ss,
-                      const AVPacket *pkt)
-{
-    return decode_packet(s, ss, pkt, NULL);
-}
-
-/* Decode the whole GOP cache as fast as the decoder goes and show only
- * its newest picture. */
-static int catch_up(struct source *s, struct session *ss)
-{
-    AVFrame *newest = NULL;
-    for (int i = 0; i < ss->gop.n; i++) {
-        int ret = decode_packet(s, ss, ss->gop.pkt[i], &newest);
-        if (ret < 0) {
-            av_frame_free(&newest);
-            return ret;
-        }
-    }
-    if (newest) {
-        publish(s, ss, &newest, false);
-    }
-    return 0;
-}
-
-/* Free the decoder (its picture pool is most of a hidden camera's
- * memory), counting its errors first; the next decode makes a new one. */
-static void release_decoder(struct source *s, struct session *ss)
-{
-    if (!ss->dec) {
-        return;
-    }
-    unsigned long errors = decoder_errors(ss->dec);
-    pthread_mutex_lock(&s->lock);
-    s->st.decode_errors += errors - s->dec_errors_seen;
-    pthread_mutex_unlock(&s->lock);
-    s->dec_errors_seen = 0;
-    decoder_destroy(ss->dec);
-    ss->dec = NULL;
-    ss->decoding = false;
-    VLOG_DEBUG(s->log, "decoder released");
-}
-
-/* Bring the decoder in line with what the loop asked for. A new thread
- * count or hwaccel needs a new decoder: it restarts from the GOP cache. */
-static int apply_mode(struct source *s, struct session *ss, uint64_t mode)
-{
-    struct source_decode want = mode_unpack(mode);
-    struct source_decode had = mode_unpack(ss->dec_mode);
-    uint64_t setup = ~(MODE_ON | MODE_KEYFRAMES);
-    if (ss->dec && (mode & setup) == (ss->dec_mode & setup)) {
-        return 0; /* on and keyframes_only are the loop's business */
-    }
-    if (!ss->dec || want.threads != had.threads ||
-        want.hwaccel != had.hwaccel) {
-        struct decoder *dec;
-        AVStream *st = ss->fmt->streams[ss->stream];
-        int ret = decoder_create(&dec, st->codecpar, mode_hw(want.hwaccel),
-                                 want.threads, &s->p.caps, s->log);
-        if (ret < 0) {
-            return ret;
-        }
-        release_decoder(s, ss);
-        ss->dec = dec;
-        pthread_mutex_lock(&s->lock);
-        s->st.threads = want.threads;
-        snprintf(s->st.hwaccel, sizeof(s->st.hwaccel), "%s",
-                 decoder_hwaccel(dec));
-        pthread_mutex_unlock(&s->lock);
-        VLOG_DEBUG(s->log, "decoder threads: %d, hwaccel %s", want.threads,
-                   decoder_hwaccel(dec));
-    }
-    decoder_set_skip(ss->dec, want.skip_loop_filter);
-    decoder_set_box(ss->dec, want.tile_w, want.tile_h, want.fit,
-                    want.nearest);
-    ss->dec_mode = mode;
-    return 0;
-}
-
-/* Decode the packet read (or, becoming visible, the whole GOP cache) in
- * one of the pool's slots, set up as the loop wants it. */
-static int decode_in_slot(struct source *s, struct session *ss, uint64_t mode,
-                          int size, char *why, size_t why_size)
-{
-    /* No packet is read until this is done: a GOP catch-up on a slow
-     * machine, a wait for a slot on a starved one. That is the wall
-     * being slow, not the camera stalling. */
-    atomic_store(&s->busy_since, vt_mono_ns());
-    int64_t waited = decode_slot_take(s->p.slots);
-    int64_t t0 = vt_mono_ns();
-    int ret = apply_mode(s, ss, mode);
-    if (ret < 0) {
-        decode_slot_give(s->p.slots);
-        atomic_store(&s->busy_since, 0);
-        av_packet_unref(ss->pkt);
-        describe(s, ret, "decoder", why, why_size);
-        return ret;
-    }
-    if (!ss->decoding) {
-        /* becoming visible: decode the cache (it holds this packet too)
-         * flat out; only the newest picture is shown */
-        av_packet_unref(ss->pkt);
-        ss->decoding = true;
-        VLOG_DEBUG(s->log, "catching up on %d cached packets", ss->gop.n);
-        ret = catch_up(s, ss);
-    } else {
-        ret = decode_one(s, ss, ss->pkt);
-        av_packet_unref(ss->pkt);
-    }
-    int64_t took = vt_mono_ns() - t0;
-    decode_slot_give(s->p.slots);
-    if (ret >= 0) {
-        packet_seen(s, ss, size, took, waited, false, false);
-    }
-    /* after the status says when this packet was seen: a reader never
-     * sees neither busy nor the packet */
-    atomic_store(&s->busy_since, 0);
-    if (ret < 0) {
-        describe(s, ret, "decode", why, why_size);
-        return ret;
-    }
-    return 0;
 }
 
 /*
@@ -675,7 +432,7 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
         }
         if (ret < 0) {
             *err = decode_error_from_av(ret);
-            describe(s, ret, "read", why, why_size);
+            worker_describe(s, ret, "read", why, why_size);
             if (s->timed_out) {
                 snprintf(why, why_size, "no data for %.1f s",
                          s->p.read_timeout_ns / 1e9);
@@ -697,6 +454,7 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
         }
         bool key = (ss->pkt->flags & AV_PKT_FLAG_KEY) || ss->intra_only;
         gop_cache_add(&ss->gop, ss->pkt, key);
+        key_cadence_update(&ss->keys, key && !ss->intra_only, t_ns);
         uint64_t mode = atomic_load(&s->want);
         bool on = mode & MODE_ON;
         if (!on || ((mode & MODE_KEYFRAMES) && !key)) {
@@ -704,12 +462,12 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
              * keyframes only): the same for every other picture. */
             av_packet_unref(ss->pkt);
             if (!on) {
-                release_decoder(s, ss);
+                decoding_release(s, ss);
             } else if (ss->decoding) {
                 decoder_flush(ss->dec);
                 ss->decoding = false;
             }
-            packet_seen(s, ss, size, 0, 0, ss->gop.valid, on);
+            worker_packet_seen(s, ss, size, 0, 0, ss->gop.valid, on);
             int64_t nap_ns = atomic_load(&s->nap_ns);
             if (!on && ss->naps && nap_ns > 0 &&
                 now - t_read > NAP_AFTER_WAIT_NS) {
@@ -719,10 +477,17 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
         }
         if (!ss->decoding && !ss->gop.valid) {
             av_packet_unref(ss->pkt);
-            packet_seen(s, ss, size, 0, 0, false, false);
+            worker_packet_seen(s, ss, size, 0, 0, false, false);
             continue; /* wait for a keyframe */
         }
-        if ((ret = decode_in_slot(s, ss, mode, size, why, why_size)) < 0) {
+        if (!ss->decoding &&
+            key_cadence_waits(&ss->keys, key, t_ns, now,
+                              atomic_load(&s->show_at_ns))) {
+            av_packet_unref(ss->pkt);
+            worker_packet_seen(s, ss, size, 0, 0, true, false);
+            continue; /* pre-rolling: a keyframe comes in time */
+        }
+        if ((ret = decoding_run(s, ss, mode, size, why, why_size)) < 0) {
             return *err = ret;
         }
     }
@@ -745,8 +510,9 @@ static void *worker(void *arg)
 {
     struct source *s = arg;
     char why[160], msg[192];
+    vt_thread_name("cam:%s", s->name);
     while (!atomic_load(&s->stop)) {
-        set_state(s, SOURCE_CONNECTING, "connecting", 0);
+        worker_set_state(s, SOURCE_CONNECTING, "connecting", 0);
         struct session ss = { 0 };
         int64_t started = vt_mono_ns();
         int err = 0;
@@ -789,7 +555,7 @@ static void *worker(void *arg)
         int64_t delay = plan.delay_ns;
         snprintf(msg, sizeof(msg), "%s; retrying in %.1f s", why,
                  delay / 1e9);
-        set_state(s, SOURCE_DOWN, msg, delay);
+        worker_set_state(s, SOURCE_DOWN, msg, delay);
         int suppressed;
         if (vlog_ratelimit_allow(&s->errlog, vt_mono_ns(), &suppressed)) {
             VLOG_WARN(s->log, "%s%s", msg,
@@ -817,6 +583,7 @@ struct source *source_create(const struct source_params *p)
     }
     atomic_init(&s->connect_timeout_ns, p->connect_timeout_ns);
     atomic_init(&s->nap_ns, p->nap_ns);
+    atomic_init(&s->show_at_ns, 0);
     s->log = vlog_create(NULL, "camera/%s", p->name);
     backoff_init(&s->backoff, VT_S, 30 * VT_S, p->seed);
     s->errlog = (struct vlog_ratelimit){ .interval_ns = 60 * VT_S,
@@ -878,6 +645,7 @@ void source_set_connect_timeout(struct source *s, int64_t ns)
 void source_set_decode(struct source *s, const struct source_decode *d)
 {
     uint64_t v = mode_pack(d);
+    atomic_store(&s->show_at_ns, d->on ? d->show_at_ns : 0);
     uint64_t old = atomic_exchange(&s->want, v);
     if ((v & MODE_ON) && !(old & MODE_ON)) {
         /* shown: end a nap (under the lock, so that none misses it) */

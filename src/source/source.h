@@ -82,6 +82,10 @@ struct source_status {
 /* How a camera is decoded, as the loop thread wants it now. */
 struct source_decode {
     bool on;               /* decode (else read, cache and watch only) */
+    /* On but not yet shown (pre-rolling): when it will be, vt_mono_ns()
+     * (0: shown now). Until a little before then, decoding may wait for
+     * the next keyframe instead of catching up on the GOP cache. */
+    int64_t show_at_ns;
     bool keyframes_only;   /* shed load: skip every other picture */
     bool skip_loop_filter; /* small tile: skip deblocking */
     enum cfg_hwaccel hwaccel; /* a change rebuilds the decoder */

@@ -1,3 +1,5 @@
+#include <stdarg.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "util/time.h"
@@ -34,4 +36,14 @@ int vt_cond_wait_until(pthread_cond_t *c, pthread_mutex_t *m, int64_t until)
 {
     struct timespec ts = { (time_t)(until / VT_S), (long)(until % VT_S) };
     return pthread_cond_timedwait(c, m, &ts);
+}
+
+void vt_thread_name(const char *fmt, ...)
+{
+    char name[16];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(name, sizeof(name), fmt, ap);
+    va_end(ap);
+    pthread_setname_np(pthread_self(), name);
 }

@@ -1,4 +1,5 @@
-/* Clocks. Pure modules never call these: they take "now" as an argument. */
+/* Clocks and threads. Pure modules never call these: they take "now" as
+ * an argument. */
 #ifndef VIGIL_UTIL_TIME_H
 #define VIGIL_UTIL_TIME_H
 
@@ -22,5 +23,10 @@ void vt_cond_init_mono(pthread_cond_t *c);
 /* pthread_cond_timedwait on such a condition, until the vt_mono_ns()
  * instant `until`; returns what it returns (ETIMEDOUT once it is due). */
 int vt_cond_wait_until(pthread_cond_t *c, pthread_mutex_t *m, int64_t until);
+
+/* Name the calling thread (what top -H, perf and gdb show), cut to the
+ * 15 bytes Linux keeps. */
+void vt_thread_name(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -3,6 +3,7 @@
  * 2 s over budget, comes back after restore_after seconds well under it,
  * and a restore that does not hold doubles the wait before the next. */
 #include "core/load.h"
+#include "source/cadence.h"
 #include "source/lag.h"
 #include "test.h"
 #include "util/time.h"
@@ -255,6 +256,43 @@ static void lag_clock_drift_and_pauses(void)
     }
 }
 
+/* Pre-rolling from the next keyframe, on a fake clock: 15 fps, a keyframe
+ * a second, the camera shown 1 s after it is turned on. */
+static void key_cadence(void)
+{
+    struct key_cadence c = { 0 };
+    const int64_t frame = VT_S / 15, pts = 40 * VT_S, t = 9000 * VT_S;
+    int64_t show = t + VT_S;
+    /* the first GOP: no cadence yet, so it catches up at once */
+    key_cadence_update(&c, true, pts - 2 * VT_S);
+    CHECK(!key_cadence_waits(&c, false, pts - VT_S / 2, t, show));
+    key_cadence_update(&c, false, pts - VT_S / 2);
+    /* the next keyframe is due at pts: 300 ms ahead of the packet read,
+     * 850 ms before the camera shows: it waits, up to the keyframe */
+    key_cadence_update(&c, true, pts - VT_S);
+    CHECK_INT(c.every_ns, VT_S);
+    CHECK(key_cadence_waits(&c, false, pts - 300 * VT_MS, t, show));
+    CHECK(key_cadence_waits(&c, false, pts - frame, t + 233 * VT_MS, show));
+    CHECK(!key_cadence_waits(&c, true, pts, t + 300 * VT_MS, show));
+    /* due within the margin before it shows: catch up now */
+    CHECK(!key_cadence_waits(&c, false, pts - 300 * VT_MS, t + 600 * VT_MS,
+                             show));
+    /* late past its time (an irregular GOP): catch up */
+    CHECK(!key_cadence_waits(&c, false, pts + frame, t + 400 * VT_MS,
+                             show));
+    /* shown now, or showing within the margin: never waits */
+    CHECK(!key_cadence_waits(&c, false, pts - 300 * VT_MS, t, 0));
+    CHECK(!key_cadence_waits(&c, false, pts - 900 * VT_MS, t,
+                             t + CADENCE_MARGIN_NS));
+    /* no media time, or a GOP of a minute: no cadence to go by */
+    CHECK(!key_cadence_waits(&c, false, INT64_MIN, t, show));
+    key_cadence_update(&c, true, pts + 60 * VT_S);
+    CHECK(!key_cadence_waits(&c, false, pts + 60 * VT_S + frame, t, show));
+    /* the clock stepping back: a negative cadence, ignored */
+    key_cadence_update(&c, true, pts);
+    CHECK(!key_cadence_waits(&c, false, pts + frame, t, show));
+}
+
 int main(void)
 {
     RUN(measure);
@@ -264,5 +302,6 @@ int main(void)
     RUN(behind_real_time);
     RUN(lag_clock);
     RUN(lag_clock_drift_and_pauses);
+    RUN(key_cadence);
     return test_done();
 }

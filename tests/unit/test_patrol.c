@@ -90,6 +90,8 @@ static void pages_and_preroll(void)
     CHECK_INT(update(p, t + 9000, LOAD_SHED_NONE, &out), t + 10000);
     d = plan_of(p, 4, LOAD_SHED_NONE);
     CHECK(d.on && !d.shown);
+    CHECK_INT(d.show_at_ms, t + 10000); /* it may wait for a keyframe */
+    CHECK_INT(plan_of(p, 0, LOAD_SHED_NONE).show_at_ms, 0);
     CHECK(!out.moved);
     /* shed pre-roll: they do not, and it is counted once */
     update(p, t + 9100, LOAD_SHED_PREROLL, &out);
@@ -102,6 +104,7 @@ static void pages_and_preroll(void)
     CHECK_INT(patrol_changed_ms(p, 0), t + 10000);
     CHECK_INT(patrol_view(p, 0)->page, 1);
     CHECK(plan_of(p, 4, LOAD_SHED_NONE).shown);
+    CHECK_INT(plan_of(p, 4, LOAD_SHED_NONE).show_at_ms, 0);
     CHECK(!plan_of(p, 0, LOAD_SHED_NONE).on);
     /* keyframes only: shown small tiles */
     CHECK(plan_of(p, 4, LOAD_SHED_KEYFRAMES).keyframes_only);

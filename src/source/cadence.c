@@ -1,0 +1,26 @@
+/* A stream's keyframe cadence (see cadence.h). */
+#include "source/cadence.h"
+
+void key_cadence_update(struct key_cadence *c, bool key, int64_t t_ns)
+{
+    if (!key || t_ns == INT64_MIN) {
+        return;
+    }
+    c->every_ns = c->seen ? t_ns - c->pts_ns : 0;
+    c->pts_ns = t_ns;
+    c->seen = true;
+}
+
+bool key_cadence_waits(const struct key_cadence *c, bool key, int64_t t_ns,
+                       int64_t now, int64_t show_at)
+{
+    int64_t until = show_at - CADENCE_MARGIN_NS;
+    if (key || show_at == 0 || until <= now || t_ns == INT64_MIN ||
+        c->every_ns <= 0 || c->every_ns > CADENCE_MAX_NS) {
+        return false;
+    }
+    /* The packet was sent no later than it was read, so the ones after it
+     * come no later than their distance from it in media time. */
+    int64_t next = c->pts_ns + c->every_ns;
+    return next > t_ns && now + (next - t_ns) <= until;
+}

@@ -1,0 +1,42 @@
+/*
+ * A stream's keyframe cadence, and pre-rolling from the next keyframe.
+ *
+ * A camera on the next page is turned on a pre-roll (1 s) before it
+ * shows. Catching up on its GOP cache then and decoding on costs a GOP
+ * and a half of pictures at a one-second GOP, of which a tenth are seen;
+ * decoding from the last keyframe before it shows costs half a GOP. So
+ * while the next keyframe, at the stream's cadence, comes at least
+ * CADENCE_MARGIN_NS before the camera shows, its decoding waits for it. A
+ * keyframe late past its time, an unknown cadence (the first GOP) or a GOP
+ * longer than what is left catch up at once, as a camera shown does.
+ * Measured: bench/RESULTS.md, the patrol's advantage.
+ *
+ * Pure (times are passed in: media time of the packet, monotonic now), so
+ * it is tested on a fake clock. Thread: a camera's worker.
+ */
+#ifndef VIGIL_SOURCE_CADENCE_H
+#define VIGIL_SOURCE_CADENCE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CADENCE_MARGIN_NS (150 * INT64_C(1000000))
+#define CADENCE_MAX_NS (10 * INT64_C(1000000000)) /* longer: no cadence */
+
+struct key_cadence {
+    bool seen;
+    int64_t pts_ns;   /* the last keyframe's media time */
+    int64_t every_ns; /* and the media time since the one before (0) */
+};
+
+/* A packet read: a keyframe (`key`) with media time t_ns (any origin;
+ * INT64_MIN, AV_NOPTS_VALUE, for none) sets the cadence. */
+void key_cadence_update(struct key_cadence *c, bool key, int64_t t_ns);
+
+/* Whether a camera that is on but not decoding yet waits for its next
+ * keyframe at this packet (key, media time t_ns, read at now) rather than
+ * catch up on its GOP cache, when it shows at show_at (0: shown now). */
+bool key_cadence_waits(const struct key_cadence *c, bool key, int64_t t_ns,
+                       int64_t now, int64_t show_at);
+
+#endif
