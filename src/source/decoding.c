@@ -174,8 +174,8 @@ static int apply_mode(struct source *s, struct session *ss, uint64_t mode)
 
 /* Decode the packet read (or, becoming visible, the whole GOP cache) in
  * one of the pool's slots, set up as the loop wants it. */
-int decoding_run(struct source *s, struct session *ss, uint64_t mode,
-                          int size, char *why, size_t why_size)
+int decoding_run(struct source *s, struct session *ss, const AVPacket *pkt,
+                 uint64_t mode, int size, char *why, size_t why_size)
 {
     /* No packet is read until this is done: a GOP catch-up on a slow
      * machine, a wait for a slot on a starved one. That is the wall
@@ -199,7 +199,7 @@ int decoding_run(struct source *s, struct session *ss, uint64_t mode,
         VLOG_DEBUG(s->log, "catching up on %d cached packets", ss->gop.n);
         ret = catch_up(s, ss);
     } else {
-        ret = decode_one(s, ss, ss->pkt);
+        ret = decode_one(s, ss, pkt);
         av_packet_unref(ss->pkt);
     }
     int64_t took = vt_mono_ns() - t0;

@@ -308,7 +308,7 @@ static int open_session(struct source *s, struct session *ss, char *why,
 
 static void close_session(struct source *s, struct session *ss)
 {
-    gop_cache_clear(&ss->gop);
+    gop_cache_free(&ss->gop);
     s->dec_errors_seen = 0;
     av_packet_free(&ss->pkt);
     decoder_destroy(ss->dec);
@@ -453,7 +453,7 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
             break;
         }
         bool key = (ss->pkt->flags & AV_PKT_FLAG_KEY) || ss->intra_only;
-        gop_cache_add(&ss->gop, ss->pkt, key);
+        const AVPacket *pkt = gop_cache_add(&ss->gop, ss->pkt, key);
         key_cadence_update(&ss->keys, key && !ss->intra_only, t_ns);
         uint64_t mode = atomic_load(&s->want);
         bool on = mode & MODE_ON;
@@ -487,7 +487,7 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
             worker_packet_seen(s, ss, size, 0, 0, true, false);
             continue; /* pre-rolling: a keyframe comes in time */
         }
-        if ((ret = decoding_run(s, ss, mode, size, why, why_size)) < 0) {
+        if ((ret = decoding_run(s, ss, pkt, mode, size, why, why_size)) < 0) {
             return *err = ret;
         }
     }

@@ -86,10 +86,11 @@ void worker_packet_seen(struct source *s, struct session *ss, int size,
                         int64_t decode_ns, int64_t wait_ns, bool hidden_live,
                         bool shed);
 
-/* Decode the packet read (ss->pkt, consumed) as `mode` asks, in one of
- * the pool's decode slots. Returns 0 or a negative error code (why set). */
-int decoding_run(struct source *s, struct session *ss, uint64_t mode, int size,
-                 char *why, size_t why_size);
+/* Decode the packet read (pkt: ss->pkt, or the GOP cache's newest; ss->pkt
+ * is left blank) as `mode` asks, in one of the pool's decode slots.
+ * Returns 0 or a negative error code (why set). */
+int decoding_run(struct source *s, struct session *ss, const AVPacket *pkt,
+                 uint64_t mode, int size, char *why, size_t why_size);
 /* Free the decoder, counting its errors first. */
 void decoding_release(struct source *s, struct session *ss);
 
