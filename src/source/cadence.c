@@ -1,13 +1,15 @@
 /* A stream's keyframe cadence (see cadence.h). */
 #include "source/cadence.h"
 
-void key_cadence_update(struct key_cadence *c, bool key, int64_t t_ns)
+void key_cadence_update(struct key_cadence *c, bool key, int64_t t_ns,
+                        int64_t lag_ns)
 {
     if (!key || t_ns == INT64_MIN) {
         return;
     }
     c->every_ns = c->seen ? t_ns - c->pts_ns : 0;
     c->pts_ns = t_ns;
+    c->lag_ns = lag_ns;
     c->seen = true;
 }
 
@@ -19,8 +21,10 @@ bool key_cadence_waits(const struct key_cadence *c, bool key, int64_t t_ns,
         c->every_ns <= 0 || c->every_ns > CADENCE_MAX_NS) {
         return false;
     }
-    /* The packet was sent no later than it was read, so the ones after it
-     * come no later than their distance from it in media time. */
+    /* The packet was sent no later than it was read; the next keyframe
+     * comes its distance in media time after it, and as late as the last
+     * keyframe came. */
     int64_t next = c->pts_ns + c->every_ns;
-    return next > t_ns && now + (next - t_ns) <= until;
+    return next > t_ns && next - t_ns <= CADENCE_MAX_NS &&
+           now + (next - t_ns) + c->lag_ns <= until;
 }

@@ -6,9 +6,13 @@
  * and a half of pictures at a one-second GOP, of which a tenth are seen;
  * decoding from the last keyframe before it shows costs half a GOP. So
  * while the next keyframe, at the stream's cadence, comes at least
- * CADENCE_MARGIN_NS before the camera shows, its decoding waits for it. A
- * keyframe late past its time, an unknown cadence (the first GOP) or a GOP
- * longer than what is left catch up at once, as a camera shown does.
+ * CADENCE_MARGIN_NS before the camera shows, its decoding waits for it
+ * (its decoder is set up meanwhile). A keyframe late past its time, an
+ * unknown cadence (the first GOP) or a GOP longer than what is left catch
+ * up at once, as a camera shown does. A keyframe that does not come at
+ * all (the stream stalls) is caught only by the next packet read, as for
+ * a camera shown at once: until then the tile keeps its last picture and
+ * the stall is the health watch's.
  * Measured: bench/RESULTS.md, the patrol's advantage.
  *
  * Pure (times are passed in: media time of the packet, monotonic now), so
@@ -27,11 +31,16 @@ struct key_cadence {
     bool seen;
     int64_t pts_ns;   /* the last keyframe's media time */
     int64_t every_ns; /* and the media time since the one before (0) */
+    int64_t lag_ns;   /* how late it was read (lag.h) */
 };
 
 /* A packet read: a keyframe (`key`) with media time t_ns (any origin;
- * INT64_MIN, AV_NOPTS_VALUE, for none) sets the cadence. */
-void key_cadence_update(struct key_cadence *c, bool key, int64_t t_ns);
+ * INT64_MIN, AV_NOPTS_VALUE, for none), read lag_ns late (lag.h), sets
+ * the cadence. A keyframe is large: it may come later than the pictures
+ * around it, and the next one is expected as late as this one was (for a
+ * hidden camera that includes its reader's naps, which errs late). */
+void key_cadence_update(struct key_cadence *c, bool key, int64_t t_ns,
+                        int64_t lag_ns);
 
 /* Whether a camera that is on but not decoding yet waits for its next
  * keyframe at this packet (key, media time t_ns, read at now) rather than

@@ -172,6 +172,16 @@ static int apply_mode(struct source *s, struct session *ss, uint64_t mode)
     return 0;
 }
 
+int decoding_prepare(struct source *s, struct session *ss, uint64_t mode,
+                     char *why, size_t why_size)
+{
+    int ret = apply_mode(s, ss, mode);
+    if (ret < 0) {
+        worker_describe(s, ret, "decoder", why, why_size);
+    }
+    return ret;
+}
+
 /* Decode the packet read (or, becoming visible, the whole GOP cache) in
  * one of the pool's slots, set up as the loop wants it. */
 int decoding_run(struct source *s, struct session *ss, const AVPacket *pkt,

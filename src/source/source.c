@@ -444,9 +444,9 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
             continue;
         }
         int size = ss->pkt->size;
-        int64_t t_ns = media_ns(ss, ss->pkt), now = vt_mono_ns();
+        int64_t t_ns = media_ns(ss, ss->pkt), now = vt_mono_ns(), lag = 0;
         if (t_ns != AV_NOPTS_VALUE) {
-            lag_clock_update(&ss->lag, now, t_ns);
+            lag = lag_clock_update(&ss->lag, now, t_ns);
         }
         if (pace(s, ss, t_ns, now)) {
             av_packet_unref(ss->pkt);
@@ -454,7 +454,7 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
         }
         bool key = (ss->pkt->flags & AV_PKT_FLAG_KEY) || ss->intra_only;
         const AVPacket *pkt = gop_cache_add(&ss->gop, ss->pkt, key);
-        key_cadence_update(&ss->keys, key && !ss->intra_only, t_ns);
+        key_cadence_update(&ss->keys, key && !ss->intra_only, t_ns, lag);
         uint64_t mode = atomic_load(&s->want);
         bool on = mode & MODE_ON;
         if (!on || ((mode & MODE_KEYFRAMES) && !key)) {
@@ -483,9 +483,13 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
         if (!ss->decoding &&
             key_cadence_waits(&ss->keys, key, t_ns, now,
                               atomic_load(&s->show_at_ns))) {
+            /* pre-rolling: a keyframe comes in time; be ready for it */
             av_packet_unref(ss->pkt);
+            if ((ret = decoding_prepare(s, ss, mode, why, why_size)) < 0) {
+                return *err = ret;
+            }
             worker_packet_seen(s, ss, size, 0, 0, true, false);
-            continue; /* pre-rolling: a keyframe comes in time */
+            continue;
         }
         if ((ret = decoding_run(s, ss, pkt, mode, size, why, why_size)) < 0) {
             return *err = ret;
@@ -510,7 +514,10 @@ static void *worker(void *arg)
 {
     struct source *s = arg;
     char why[160], msg[192];
-    vt_thread_name("cam:%s", s->name);
+    size_t n = strlen(s->name);
+    bool sub = n > 4 && !strcmp(s->name + n - 4, "/sub");
+    vt_thread_name("%s:%.*s", sub ? "sub" : "cam", (int)(sub ? n - 4 : n),
+                   s->name);
     while (!atomic_load(&s->stop)) {
         worker_set_state(s, SOURCE_CONNECTING, "connecting", 0);
         struct session ss = { 0 };

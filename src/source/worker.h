@@ -91,6 +91,10 @@ void worker_packet_seen(struct source *s, struct session *ss, int size,
  * Returns 0 or a negative error code (why set). */
 int decoding_run(struct source *s, struct session *ss, const AVPacket *pkt,
                  uint64_t mode, int size, char *why, size_t why_size);
+/* Set the decoder up as `mode` asks, ahead of decoding (a camera waiting
+ * for its keyframe). Returns 0 or a negative error code (why set). */
+int decoding_prepare(struct source *s, struct session *ss, uint64_t mode,
+                     char *why, size_t why_size);
 /* Free the decoder, counting its errors first. */
 void decoding_release(struct source *s, struct session *ss);
 

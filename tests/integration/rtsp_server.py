@@ -320,6 +320,24 @@ class Server:
         return "OK " + line
 
 
+def cap_criticals(domain, shown=5):
+    """Print a GLib domain's first criticals, then only a count every
+    100,000. gst-rtsp-server can spin on a connection that a fault closed
+    under it (GIO's g_pollable_input_stream_read_nonblocking assertion,
+    seen once in a soak's reboot fault); its stderr then grew by 6 GB in
+    two minutes."""
+    seen = [0]
+
+    def handler(dom, level, message, _):
+        seen[0] += 1
+        if seen[0] <= shown or seen[0] % 100000 == 0:
+            print("rtsp_server: %s critical #%d: %s" % (dom, seen[0], message),
+                  file=sys.stderr, flush=True)
+
+    GLib.log_set_handler(domain, GLib.LogLevelFlags.LEVEL_CRITICAL, handler,
+                         None)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=8554)
@@ -334,6 +352,8 @@ def main():
     ap.add_argument("mounts", nargs="+")
     args = ap.parse_args()
     Gst.init(None)
+    for domain in ("GLib-GIO", "GLib", "GStreamer", "GStreamer-RTSP-Server"):
+        cap_criticals(domain)
     srv = Server(args)
     loop = GLib.MainLoop()
     print("READY", srv.server.get_bound_port(), flush=True)

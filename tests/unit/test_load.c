@@ -264,12 +264,12 @@ static void key_cadence(void)
     const int64_t frame = VT_S / 15, pts = 40 * VT_S, t = 9000 * VT_S;
     int64_t show = t + VT_S;
     /* the first GOP: no cadence yet, so it catches up at once */
-    key_cadence_update(&c, true, pts - 2 * VT_S);
+    key_cadence_update(&c, true, pts - 2 * VT_S, 0);
     CHECK(!key_cadence_waits(&c, false, pts - VT_S / 2, t, show));
-    key_cadence_update(&c, false, pts - VT_S / 2);
+    key_cadence_update(&c, false, pts - VT_S / 2, 0);
     /* the next keyframe is due at pts: 300 ms ahead of the packet read,
-     * 850 ms before the camera shows: it waits, up to the keyframe */
-    key_cadence_update(&c, true, pts - VT_S);
+     * 700 ms before the camera shows: it waits, up to the keyframe */
+    key_cadence_update(&c, true, pts - VT_S, 0);
     CHECK_INT(c.every_ns, VT_S);
     CHECK(key_cadence_waits(&c, false, pts - 300 * VT_MS, t, show));
     CHECK(key_cadence_waits(&c, false, pts - frame, t + 233 * VT_MS, show));
@@ -277,6 +277,13 @@ static void key_cadence(void)
     /* due within the margin before it shows: catch up now */
     CHECK(!key_cadence_waits(&c, false, pts - 300 * VT_MS, t + 600 * VT_MS,
                              show));
+    /* a keyframe that came 600 ms late is expected as late: then due
+     * within the margin, so it catches up at once */
+    struct key_cadence slow = c;
+    slow.lag_ns = 600 * VT_MS;
+    CHECK(!key_cadence_waits(&slow, false, pts - 300 * VT_MS, t, show));
+    slow.lag_ns = 400 * VT_MS;
+    CHECK(key_cadence_waits(&slow, false, pts - 300 * VT_MS, t, show));
     /* late past its time (an irregular GOP): catch up */
     CHECK(!key_cadence_waits(&c, false, pts + frame, t + 400 * VT_MS,
                              show));
@@ -286,10 +293,10 @@ static void key_cadence(void)
                              t + CADENCE_MARGIN_NS));
     /* no media time, or a GOP of a minute: no cadence to go by */
     CHECK(!key_cadence_waits(&c, false, INT64_MIN, t, show));
-    key_cadence_update(&c, true, pts + 60 * VT_S);
+    key_cadence_update(&c, true, pts + 60 * VT_S, 0);
     CHECK(!key_cadence_waits(&c, false, pts + 60 * VT_S + frame, t, show));
     /* the clock stepping back: a negative cadence, ignored */
-    key_cadence_update(&c, true, pts);
+    key_cadence_update(&c, true, pts, 0);
     CHECK(!key_cadence_waits(&c, false, pts + frame, t, show));
 }
 
