@@ -91,7 +91,7 @@ static void publish_cb(uv_prepare_t *h)
 void engine_apply_decoding(struct vigil_engine *e)
 {
     enum load_shed shed = load_get(e->load)->shed;
-    int64_t now = vt_mono_ns();
+    int64_t now = vt_mono_ns(), wall_now = vt_wall_ms();
     for (int i = 0; i < e->n_cams; i++) {
         const struct source_status *m = cameras_status(e->cams, i, false);
         const struct source_status *sub = cameras_status(e->cams, i, true);
@@ -107,7 +107,7 @@ void engine_apply_decoding(struct vigil_engine *e)
         struct source_decode d = {
             .on = pd.on,
             .show_at_ns = pd.show_at_ms
-                              ? now + (pd.show_at_ms - vt_wall_ms()) * VT_MS
+                              ? now + (pd.show_at_ms - wall_now) * VT_MS
                               : 0,
             .keyframes_only = pd.keyframes_only,
             .skip_loop_filter = pd.skip_loop_filter,

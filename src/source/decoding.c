@@ -193,12 +193,11 @@ int decoding_run(struct source *s, struct session *ss, const AVPacket *pkt,
     atomic_store(&s->busy_since, vt_mono_ns());
     int64_t waited = decode_slot_take(s->p.slots);
     int64_t t0 = vt_mono_ns();
-    int ret = apply_mode(s, ss, mode);
+    int ret = decoding_prepare(s, ss, mode, why, why_size);
     if (ret < 0) {
         decode_slot_give(s->p.slots);
         atomic_store(&s->busy_since, 0);
         av_packet_unref(ss->pkt);
-        worker_describe(s, ret, "decoder", why, why_size);
         return ret;
     }
     if (!ss->decoding) {

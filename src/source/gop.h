@@ -1,7 +1,7 @@
 /*
- * A camera's GOP cache: the packets since
- * the last keyframe, so a camera becoming visible decodes from there at
- * once instead of waiting up to a GOP for the next keyframe. A GOP too
+ * A camera's GOP cache: the packets since the last keyframe, so a camera
+ * becoming visible decodes from there at once instead of waiting up to a
+ * GOP for the next keyframe. A GOP too
  * large for the budget is dropped whole; decoding then waits for the next
  * keyframe.
  *
