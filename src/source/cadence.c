@@ -28,3 +28,11 @@ bool key_cadence_waits(const struct key_cadence *c, bool key, int64_t t_ns,
     return next > t_ns && next - t_ns <= CADENCE_MAX_NS &&
            now + (next - t_ns) + c->lag_ns <= until;
 }
+
+bool preroll_holds(int64_t now, int64_t show_at, int64_t frame_ns)
+{
+    if (frame_ns < 0 || frame_ns > CADENCE_MAX_NS) {
+        frame_ns = 0;
+    }
+    return show_at != 0 && now + frame_ns + CADENCE_MARGIN_NS < show_at;
+}

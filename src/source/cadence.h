@@ -12,7 +12,10 @@
  * up at once, as a camera shown does. A keyframe that does not come at
  * all (the stream stalls) is caught only by the next packet read, as for
  * a camera shown at once: until then the tile keeps its last picture and
- * the stall is the health watch's.
+ * the stall is the health watch's. Once it decodes, a camera that still
+ * pre-rolls keeps only its newest picture, decoded but not converted or
+ * scaled for its tile (preroll_holds), until the last pictures before it
+ * shows.
  * Measured: bench/RESULTS.md, the patrol's advantage.
  *
  * Pure (times are passed in: media time of the packet, monotonic now), so
@@ -47,5 +50,14 @@ void key_cadence_update(struct key_cadence *c, bool key, int64_t t_ns,
  * catch up on its GOP cache, when it shows at show_at (0: shown now). */
 bool key_cadence_waits(const struct key_cadence *c, bool key, int64_t t_ns,
                        int64_t now, int64_t show_at);
+
+/* Whether a camera pre-rolling, which shows at show_at (0: shown now),
+ * keeps the picture just decoded back, decoded but not yet converted or
+ * scaled, rather than hand it on: while the next picture, frame_ns on
+ * (the stream's frame interval; 0: unknown), still comes
+ * CADENCE_MARGIN_NS or more before the camera shows. The pictures of
+ * the last margin and frame before it shows are handed on as they come,
+ * so that one is there when it shows, even a little late. */
+bool preroll_holds(int64_t now, int64_t show_at, int64_t frame_ns);
 
 #endif

@@ -37,15 +37,12 @@ static void frame_done(struct source *s, int w, int h)
     }
 }
 
-/* Move a decoded picture into the mailbox and count it. A live picture
- * (not one replayed from the GOP cache) is stamped with its capture time
- * when the camera sends RTCP sender reports: libavformat then knows the
+/* Move a decoded picture into the mailbox. A live picture (not one
+ * replayed from the GOP cache) is stamped with its capture time when the
+ * camera sends RTCP sender reports: libavformat then knows the
  * wall-clock time of timestamp 0. */
-static void publish(struct source *s, struct session *ss, AVFrame **f,
-                    bool live)
+static void put(struct source *s, struct session *ss, AVFrame **f, bool live)
 {
-    int w, h;
-    decoder_size(ss->dec, &w, &h);
     int64_t origin = ss->fmt->start_time_realtime;
     if (live && origin != AV_NOPTS_VALUE && origin > 0 &&
         (*f)->best_effort_timestamp != AV_NOPTS_VALUE) {
@@ -54,6 +51,14 @@ static void publish(struct source *s, struct session *ss, AVFrame **f,
                                                   tb, AV_TIME_BASE_Q));
     }
     mailbox_put(s->p.mailbox, f);
+}
+
+/* A picture decoded: counted, and a sign of health, whether it is put
+ * in the mailbox now or held back. */
+static void decoded(struct source *s, struct session *ss)
+{
+    int w, h;
+    decoder_size(ss->dec, &w, &h);
     frame_done(s, w, h);
 }
 
@@ -67,53 +72,98 @@ static void skipped(struct source *s)
 
 /* Send one packet and move every picture it yields into the mailbox
  * (or, with hold, keep only the newest in *hold, not yet converted:
- * decoder_finish). */
+ * decoder_finish). Returns the number of pictures or a negative error
+ * code. */
 static int decode_packet(struct source *s, struct session *ss,
                          const AVPacket *pkt, AVFrame **hold)
 {
-    int ret = decoder_send(ss->dec, pkt);
+    int ret = decoder_send(ss->dec, pkt), n = 0;
     if (ret < 0) {
         return ret;
     }
     AVFrame *f;
     while ((ret = hold ? decoder_receive_raw(ss->dec, &f)
                        : decoder_receive(ss->dec, &f)) == 0) {
+        n++;
         if (hold) {
             av_frame_free(hold);
             *hold = f;
             continue;
         }
-        publish(s, ss, &f, true);
+        put(s, ss, &f, true);
+        decoded(s, ss); /* live once the mailbox has a picture */
     }
     if (ret != -EAGAIN && ret != VIGIL_EEOF && ret < 0) {
         skipped(s);
     }
-    return 0;
+    return n;
 }
 
+/* Hand the held picture on, converted and scaled, unless the camera
+ * still pre-rolls (holds). */
+static void release_held(struct source *s, struct session *ss, bool holds)
+{
+    if (!ss->held || holds) {
+        return;
+    }
+    if (decoder_finish(ss->dec, &ss->held) < 0) {
+        skipped(s);
+    }
+    if (ss->held) {
+        put(s, ss, &ss->held, ss->held_live);
+    }
+}
+
+static bool holds_now(struct source *s, struct session *ss)
+{
+    return preroll_holds(vt_mono_ns(), atomic_load(&s->show_at_ns),
+                         ss->frame_ns);
+}
+
+/* Decode a packet as it is read. A camera pre-rolling for the next page
+ * keeps only its newest picture, not converted, until the last pictures
+ * before it shows (preroll_holds): the ones before would be scaled for a
+ * tile that does not show them. */
 static int decode_one(struct source *s, struct session *ss,
                       const AVPacket *pkt)
 {
-    return decode_packet(s, ss, pkt, NULL);
+    bool holds = holds_now(s, ss);
+    if (!holds && !ss->held) {
+        int n = decode_packet(s, ss, pkt, NULL);
+        return n < 0 ? n : 0;
+    }
+    int n = decode_packet(s, ss, pkt, &ss->held);
+    if (n < 0) {
+        return n;
+    }
+    if (n > 0) {
+        ss->held_live = true;
+    }
+    release_held(s, ss, holds);
+    if (n > 0) {
+        decoded(s, ss); /* after the mailbox has it, as below */
+    }
+    return 0;
 }
 
 /* Decode the whole GOP cache as fast as the decoder goes and show only
- * its newest picture, the only one converted and scaled. */
+ * its newest picture, the only one converted and scaled (or held, when
+ * the camera pre-rolls). */
 static int catch_up(struct source *s, struct session *ss)
 {
-    AVFrame *newest = NULL;
+    av_frame_free(&ss->held);
     for (int i = 0; i < ss->gop.n; i++) {
-        int ret = decode_packet(s, ss, ss->gop.pkt[i], &newest);
+        int ret = decode_packet(s, ss, ss->gop.pkt[i], &ss->held);
         if (ret < 0) {
-            av_frame_free(&newest);
+            av_frame_free(&ss->held);
             return ret;
         }
     }
-    if (newest && decoder_finish(ss->dec, &newest) < 0) {
-        skipped(s);
-    }
-    if (newest) {
-        publish(s, ss, &newest, false);
+    bool got = ss->held != NULL;
+    ss->held_live = false;
+    release_held(s, ss, holds_now(s, ss));
+    if (got) {
+        decoded(s, ss);
     }
     return 0;
 }
@@ -130,10 +180,18 @@ void decoding_release(struct source *s, struct session *ss)
     s->st.decode_errors += errors - s->dec_errors_seen;
     pthread_mutex_unlock(&s->lock);
     s->dec_errors_seen = 0;
+    av_frame_free(&ss->held);
     decoder_destroy(ss->dec);
     ss->dec = NULL;
     ss->decoding = false;
     VLOG_DEBUG(s->log, "decoder released");
+}
+
+void decoding_pause(struct session *ss)
+{
+    av_frame_free(&ss->held);
+    decoder_flush(ss->dec);
+    ss->decoding = false;
 }
 
 /* Bring the decoder in line with what the loop asked for. A new thread

@@ -293,9 +293,10 @@ static int open_session(struct source *s, struct session *ss, char *why,
     ss->intra_only = desc && (desc->props & AV_CODEC_PROP_INTRA_ONLY);
     AVRational fr = st->avg_frame_rate.num ? st->avg_frame_rate
                                            : st->r_frame_rate;
-    pthread_mutex_lock(&s->lock);
-    s->st.frame_interval_ns =
+    ss->frame_ns =
         fr.num > 0 && fr.den > 0 ? (int64_t)VT_S * fr.den / fr.num : 0;
+    pthread_mutex_lock(&s->lock);
+    s->st.frame_interval_ns = ss->frame_ns;
     s->st.width = st->codecpar->width;
     s->st.height = st->codecpar->height;
     snprintf(s->st.codec, sizeof(s->st.codec), "%s",
@@ -311,6 +312,7 @@ static void close_session(struct source *s, struct session *ss)
     gop_cache_free(&ss->gop);
     s->dec_errors_seen = 0;
     av_packet_free(&ss->pkt);
+    av_frame_free(&ss->held);
     decoder_destroy(ss->dec);
     /* A server is told the session ends (libavformat's RTSP close sends
      * TEARDOWN), even on the way out, within a short grace: a dead server
@@ -464,8 +466,7 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
             if (!on) {
                 decoding_release(s, ss);
             } else if (ss->decoding) {
-                decoder_flush(ss->dec);
-                ss->decoding = false;
+                decoding_pause(ss);
             }
             worker_packet_seen(s, ss, size, 0, 0, ss->gop.valid, on);
             int64_t nap_ns = atomic_load(&s->nap_ns);

@@ -74,6 +74,11 @@ struct session {
     struct lag_clock lag; /* how far reading lags behind the camera */
     bool naps;          /* RTSP over TCP: a hidden stream may nap */
     struct key_cadence keys; /* when the next keyframe should come */
+    int64_t frame_ns;   /* the stream's frame interval (0: unknown) */
+    /* Pre-rolling: the newest picture, decoded, not yet converted
+     * (preroll_holds), and whether it is live (not from the GOP cache). */
+    AVFrame *held;
+    bool held_live;
 };
 
 void worker_set_state(struct source *s, enum source_state st,
@@ -97,5 +102,8 @@ int decoding_prepare(struct source *s, struct session *ss, uint64_t mode,
                      char *why, size_t why_size);
 /* Free the decoder, counting its errors first. */
 void decoding_release(struct source *s, struct session *ss);
+/* Stop decoding and keep the decoder (shed to keyframes): the next
+ * picture decoded starts from a keyframe again. */
+void decoding_pause(struct session *ss);
 
 #endif

@@ -256,6 +256,31 @@ static void lag_clock_drift_and_pauses(void)
     }
 }
 
+/* Pre-rolling pictures held back, not converted, until the last margin
+ * and frame before the camera shows; on a fake clock at 15 fps. */
+static void preroll_hold(void)
+{
+    const int64_t frame = VT_S / 15, t = 9000 * VT_S, show = t + VT_S;
+    /* 700 ms ahead: the next picture still comes before the margin */
+    CHECK(preroll_holds(t + 300 * VT_MS, show, frame));
+    /* the last picture before the margin's frame is handed on, and every
+     * one after it: one is there when the camera shows */
+    CHECK(preroll_holds(show - CADENCE_MARGIN_NS - frame - 1, show, frame));
+    CHECK(!preroll_holds(show - CADENCE_MARGIN_NS - frame, show, frame));
+    CHECK(!preroll_holds(show - CADENCE_MARGIN_NS / 2, show, frame));
+    CHECK(!preroll_holds(show + frame, show, frame));
+    /* shown now: never */
+    CHECK(!preroll_holds(t, 0, frame));
+    /* an unknown frame rate: the margin alone */
+    CHECK(preroll_holds(show - CADENCE_MARGIN_NS - 1, show, 0));
+    CHECK(!preroll_holds(show - CADENCE_MARGIN_NS, show, 0));
+    /* a picture every 2 s: held only when the next comes in time */
+    CHECK(!preroll_holds(t, show, 2 * VT_S));
+    CHECK(preroll_holds(t - 2 * VT_S, show, 2 * VT_S));
+    /* a nonsense frame rate counts as unknown */
+    CHECK(preroll_holds(show - CADENCE_MARGIN_NS - 1, show, -frame));
+}
+
 /* Pre-rolling from the next keyframe, on a fake clock: 15 fps, a keyframe
  * a second, the camera shown 1 s after it is turned on. */
 static void key_cadence(void)
@@ -310,5 +335,6 @@ int main(void)
     RUN(lag_clock);
     RUN(lag_clock_drift_and_pauses);
     RUN(key_cadence);
+    RUN(preroll_hold);
     return test_done();
 }
