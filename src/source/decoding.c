@@ -114,10 +114,21 @@ static void release_held(struct source *s, struct session *ss, bool holds)
     }
 }
 
+/* Whether the camera still pre-rolls, going by the stream's frame rate
+ * or, when pictures come further apart (RTSP's rates are often unknown
+ * or wrong, cameras vary theirs), the last gap between two. */
 static bool holds_now(struct source *s, struct session *ss)
 {
-    return preroll_holds(vt_mono_ns(), atomic_load(&s->show_at_ns),
-                         ss->frame_ns);
+    int64_t every = ss->frame_ns > ss->pic_gap_ns ? ss->frame_ns
+                                                  : ss->pic_gap_ns;
+    return preroll_holds(vt_mono_ns(), atomic_load(&s->show_at_ns), every);
+}
+
+static void note_gap(struct session *ss)
+{
+    int64_t now = vt_mono_ns();
+    ss->pic_gap_ns = ss->pic_at_ns ? now - ss->pic_at_ns : 0;
+    ss->pic_at_ns = now;
 }
 
 /* Decode a packet as it is read. A camera pre-rolling for the next page
@@ -132,12 +143,16 @@ static int decode_one(struct source *s, struct session *ss,
         int n = decode_packet(s, ss, pkt, NULL);
         return n < 0 ? n : 0;
     }
+    if (!ss->held) {
+        ss->pic_at_ns = 0; /* a new pre-roll: the gap is measured anew */
+    }
     int n = decode_packet(s, ss, pkt, &ss->held);
     if (n < 0) {
         return n;
     }
     if (n > 0) {
         ss->held_live = true;
+        note_gap(ss);
     }
     release_held(s, ss, holds);
     if (n > 0) {
@@ -187,8 +202,10 @@ void decoding_release(struct source *s, struct session *ss)
     VLOG_DEBUG(s->log, "decoder released");
 }
 
-void decoding_pause(struct session *ss)
+void decoding_pause(struct source *s, struct session *ss)
 {
+    /* a camera shown (or about to be) keeps the picture it held */
+    release_held(s, ss, holds_now(s, ss));
     av_frame_free(&ss->held);
     decoder_flush(ss->dec);
     ss->decoding = false;

@@ -466,7 +466,7 @@ static int stream_loop(struct source *s, struct session *ss, char *why,
             if (!on) {
                 decoding_release(s, ss);
             } else if (ss->decoding) {
-                decoding_pause(ss);
+                decoding_pause(s, ss);
             }
             worker_packet_seen(s, ss, size, 0, 0, ss->gop.valid, on);
             int64_t nap_ns = atomic_load(&s->nap_ns);

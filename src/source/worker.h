@@ -79,6 +79,7 @@ struct session {
      * (preroll_holds), and whether it is live (not from the GOP cache). */
     AVFrame *held;
     bool held_live;
+    int64_t pic_at_ns, pic_gap_ns; /* while holding: pictures' arrival */
 };
 
 void worker_set_state(struct source *s, enum source_state st,
@@ -104,6 +105,6 @@ int decoding_prepare(struct source *s, struct session *ss, uint64_t mode,
 void decoding_release(struct source *s, struct session *ss);
 /* Stop decoding and keep the decoder (shed to keyframes): the next
  * picture decoded starts from a keyframe again. */
-void decoding_pause(struct session *ss);
+void decoding_pause(struct source *s, struct session *ss);
 
 #endif
