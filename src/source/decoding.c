@@ -167,6 +167,7 @@ static int decode_one(struct source *s, struct session *ss,
 static int catch_up(struct source *s, struct session *ss)
 {
     av_frame_free(&ss->held);
+    ss->pic_at_ns = 0; /* a held picture's gap is measured anew */
     for (int i = 0; i < ss->gop.n; i++) {
         int ret = decode_packet(s, ss, ss->gop.pkt[i], &ss->held);
         if (ret < 0) {
