@@ -107,6 +107,12 @@ check(len(sw) >= 2 and all(x >= 0 for x in sw),
       "page switches are recorded: %s ms" % sw)
 
 # Decode only what is seen: the hidden page's cameras are read, not decoded
+# (watched early in a page: the next page's cameras pre-roll, decoding, a
+# second before it shows, and a loaded machine may be late here)
+wait_for(lambda: (lambda s: datetime.fromisoformat(s["next_change"])
+                  .timestamp() - time.time() > 2.0)(
+                      wall.status()["screens"][0]), DWELL_MS / 1000 + 2,
+         "early in a page")
 page, tiles = page_now()
 hidden = [c for c in CAMS if c not in tiles]
 before = {c: wall.camera(c)["frames"] for c in hidden}
