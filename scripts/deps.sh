@@ -11,7 +11,7 @@ build_pkgs=(
     libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
     libsdl2-dev libuv1-dev libfyaml-dev libhttp-parser-dev libjansson-dev
     libpng-dev libsdl2-ttf-dev fonts-dejavu-core libavdevice-dev libical-dev
-    libmosquitto-dev libcurl4-openssl-dev libsystemd-dev
+    libmosquitto-dev libcurl4-openssl-dev libsystemd-dev libyuv-dev
 )
 test_pkgs=(
     ffmpeg valgrind curl

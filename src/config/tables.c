@@ -344,7 +344,7 @@ static const struct opt performance_opts[] = {
     { "scaler", OPT_FIELD(struct config, scaler, ENUM), .names = scaler_names,
       .def = "bilinear", .example = "nearest",
       .help = "How the software path scales pictures to their tiles: "
-              "`nearest` costs a third of `bilinear`, and looks blocky." },
+              "`nearest` costs about half of `bilinear`, and looks blocky." },
     { NULL },
 };
 

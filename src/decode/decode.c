@@ -5,9 +5,9 @@
 #include <libavcodec/avcodec.h>
 #include <libavutil/hwcontext.h>
 #include <libavutil/pixdesc.h>
-#include <libswscale/swscale.h>
 
 #include "decode/decode.h"
+#include "decode/scale.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "vigil/vigil.h"
@@ -19,7 +19,7 @@ struct decoder {
     AVFrame *sw;                 /* hardware frames land here */
     enum AVPixelFormat hw_fmt;   /* AV_PIX_FMT_NONE: software */
     const char *hw_name;
-    struct SwsContext *sws;
+    struct decode_scaler scaler;
     unsigned long errors;
     int warned_format;
     struct frame_caps caps;      /* what the consumer takes */
@@ -192,7 +192,7 @@ void decoder_destroy(struct decoder *d)
     avcodec_free_context(&d->avctx);
     av_frame_free(&d->tmp);
     av_frame_free(&d->sw);
-    sws_freeContext(d->sws);
+    decode_scaler_uninit(&d->scaler);
     free(d);
 }
 
@@ -246,19 +246,19 @@ static void scaled_size(const struct decoder *d, const AVFrame *f, int *w,
     if (sw > 0 && sh > 0 &&
         (!layout_near_size(f->width, sw) ||
          !layout_near_size(f->height, sh))) {
-        /* Not a multiple of 16 wide: swscale (FFmpeg 5.1) then takes its
-         * AVX2 horizontal scaler, 2-3 times slower than its SSE one on
-         * the bench machine (1280x720 to 480 wide: 1.0 ms, to 478: 0.35;
-         * bench/RESULTS.md). Two pixels narrower, the renderer centres
-         * it. */
-        *w = sw % 16 ? sw : sw - 2;
+        /* Not a multiple of 16 wide for swscale (FFmpeg 5.1): it then
+         * takes its AVX2 horizontal scaler, 2-3 times slower than its SSE
+         * one on the bench machine (1280x720 to 480 wide: 1.0 ms, to
+         * 478: 0.35; bench/RESULTS.md). Two pixels narrower, the renderer
+         * centres it. libyuv has no such case. */
+        *w = sw % 16 || decode_scale_by_libyuv(f) ? sw : sw - 2;
         *h = sh;
     }
 }
 
 /* Convert a frame the renderer cannot take as-is, or one to scale,
- * into YUV420P. This is a new picture, not a copy of a frame that could
- * have been handed on. */
+ * into YUV420P (decode/scale.c). This is a new picture, not a copy of a
+ * frame that could have been handed on. */
 static int convert(struct decoder *d, AVFrame *src, AVFrame **out)
 {
     int w, h;
@@ -268,45 +268,7 @@ static int convert(struct decoder *d, AVFrame *src, AVFrame **out)
                    av_get_pix_fmt_name(src->format));
         d->warned_format = 1;
     }
-    d->sws = sws_getCachedContext(d->sws, src->width, src->height,
-                                  src->format, w, h,
-                                  AV_PIX_FMT_YUV420P,
-                                  /* scaling for a tile: fast is enough
-                                   * (720p on a 3x3 wall: 0.35 -> 0.31
-                                   * cores in all, bench/vigil-bench) */
-                                  w == src->width && h == src->height
-                                      ? SWS_BILINEAR
-                                      : d->nearest ? SWS_POINT
-                                                   : SWS_FAST_BILINEAR,
-                                  NULL,
-                                  NULL, NULL);
-    AVFrame *dst = av_frame_alloc();
-    if (!d->sws || !dst) {
-        av_frame_free(&dst);
-        return -ENOMEM;
-    }
-    const int *coefs = sws_getCoefficients(SWS_CS_ITU601);
-    sws_setColorspaceDetails(d->sws, coefs, frame_full_range(src), coefs, 0, 0,
-                             1 << 16, 1 << 16);
-    dst->format = AV_PIX_FMT_YUV420P;
-    dst->width = w;
-    dst->height = h;
-    int ret = av_frame_get_buffer(dst, 0);
-    if (ret >= 0) {
-        ret = av_frame_copy_props(dst, src);
-        dst->color_range = AVCOL_RANGE_MPEG;
-    }
-    if (ret >= 0) {
-        ret = sws_scale(d->sws, (const uint8_t *const *)src->data,
-                        src->linesize, 0, src->height, dst->data,
-                        dst->linesize);
-    }
-    if (ret < 0) {
-        av_frame_free(&dst);
-        return decode_error_from_av(ret);
-    }
-    *out = dst;
-    return 0;
+    return decode_scale(&d->scaler, src, w, h, d->nearest, out);
 }
 
 int decoder_receive_raw(struct decoder *d, AVFrame **out)

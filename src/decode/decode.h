@@ -4,8 +4,9 @@
  * latency and memory per stream). Output frames are refcounted AVFrames in
  * a format the consumer takes as it is (struct frame_caps: the renderer
  * states which); other formats (MJPEG's full-range 4:2:2, for instance)
- * are converted with swscale, and for a consumer that does not scale,
- * pictures are scaled to the size they are shown at.
+ * are converted, and for a consumer that does not scale, pictures are
+ * scaled to the size they are shown at (decode/scale.h: libyuv or
+ * swscale).
  *
  * Thread-safety: a decoder is used by one thread at a time (its camera's
  * worker).
@@ -73,10 +74,10 @@ void decoder_set_skip(struct decoder *d, int skip_loop_filter);
 
 /* The tile the pictures are shown in, w x h pixels (0, 0: unknown), and
  * how they are fitted into it. For a consumer that does not scale, each
- * picture is scaled (swscale, on the calling worker thread) to the
- * size it will have in the tile's box (the tile less caps.inset), up or
- * down, unless within 1% of it (layout_near_size): fast bilinear, or with
- * `nearest` the nearest neighbour (a third of the cost, and blocky). */
+ * picture is scaled (decode/scale.h, on the calling worker thread) to
+ * the size it will have in the tile's box (the tile less caps.inset), up
+ * or down, unless within 1% of it (layout_near_size): bilinear, or with
+ * `nearest` the nearest neighbour (about half the cost, and blocky). */
 void decoder_set_box(struct decoder *d, int w, int h, enum layout_fit fit,
                      bool nearest);
 

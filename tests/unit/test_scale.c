@@ -1,0 +1,194 @@
+/* Pictures scaled for a tile (src/decode/scale.c): 4:2:0 at video levels
+ * through libyuv (bilinear, or the nearest neighbour), other formats and
+ * full-range pictures through swscale, all into limited-range YUV420P of
+ * the size asked for, with the source's properties; the picture buffers
+ * come back from a pool and stay valid after the scaler is gone. */
+#include <stdlib.h>
+
+#include <libavutil/frame.h>
+#include <libyuv/scale.h>
+
+#include "decode/scale.h"
+#include "test.h"
+
+/* A w x h picture of format fmt: its left half luma yl, its right half yr,
+ * chroma u, v (the planes' subsampling from the format). */
+static AVFrame *picture(int w, int h, enum AVPixelFormat fmt, int yl, int yr,
+                        int u, int v)
+{
+    AVFrame *f = av_frame_alloc();
+    f->width = w;
+    f->height = h;
+    f->format = fmt;
+    f->pts = 1234;
+    if (av_frame_get_buffer(f, 0) < 0) {
+        abort();
+    }
+    int cw = fmt == AV_PIX_FMT_YUV444P ? w : (w + 1) / 2;
+    int ch = fmt == AV_PIX_FMT_YUV420P || fmt == AV_PIX_FMT_YUVJ420P
+                 ? (h + 1) / 2
+                 : h;
+    for (int r = 0; r < h; r++) {
+        uint8_t *row = f->data[0] + (size_t)r * f->linesize[0];
+        memset(row, yl, (size_t)w / 2);
+        memset(row + w / 2, yr, (size_t)(w - w / 2));
+    }
+    for (int r = 0; r < ch; r++) {
+        memset(f->data[1] + (size_t)r * f->linesize[1], u, (size_t)cw);
+        memset(f->data[2] + (size_t)r * f->linesize[2], v, (size_t)cw);
+    }
+    return f;
+}
+
+static int luma(const AVFrame *f, int x, int y)
+{
+    return f->data[0][(size_t)y * f->linesize[0] + x];
+}
+
+static int chroma(const AVFrame *f, int p, int x, int y)
+{
+    return f->data[p][(size_t)(y / 2) * f->linesize[p] + x / 2];
+}
+
+/* The scaled picture: format, size, properties, and both halves' levels
+ * at every pixel away from the edge between them (pool buffers are not
+ * cleared: a pixel left unwritten would show). */
+static void check_halves(const AVFrame *o, int w, int h, int yl, int yr,
+                         int u, int v)
+{
+    CHECK(o != NULL);
+    if (!o) {
+        return;
+    }
+    CHECK_INT(o->format, AV_PIX_FMT_YUV420P);
+    CHECK_INT(o->width, w);
+    CHECK_INT(o->height, h);
+    CHECK_INT(o->color_range, AVCOL_RANGE_MPEG);
+    CHECK_INT(o->pts, 1234);
+    CHECK(o->linesize[0] >= w && o->linesize[1] >= (w + 1) / 2);
+    int bad = 0;
+    for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+            int want = x < w / 2 - 3 ? yl : x > w / 2 + 3 ? yr : -1;
+            bad += want >= 0 && abs(luma(o, x, y) - want) > 2;
+            if (x % 2 == 0 && y % 2 == 0) {
+                bad += abs(chroma(o, 1, x, y) - u) > 2;
+                bad += abs(chroma(o, 2, x, y) - v) > 2;
+            }
+        }
+    }
+    CHECK_INT(bad, 0);
+}
+
+/* Byte for byte what libyuv's own scaler makes of src (so the picture
+ * did go through libyuv, with the filter asked for). */
+static void check_libyuv(const AVFrame *src, const AVFrame *o, int nearest)
+{
+    uint8_t *p[3];
+    int ls[3] = { o->width, (o->width + 1) / 2, (o->width + 1) / 2 };
+    int ch = (o->height + 1) / 2;
+    p[0] = malloc((size_t)ls[0] * o->height);
+    p[1] = malloc((size_t)ls[1] * ch);
+    p[2] = malloc((size_t)ls[2] * ch);
+    CHECK_INT(I420Scale(src->data[0], src->linesize[0], src->data[1],
+                        src->linesize[1], src->data[2], src->linesize[2],
+                        src->width, src->height, p[0], ls[0], p[1], ls[1],
+                        p[2], ls[2], o->width, o->height,
+                        nearest ? kFilterNone : kFilterBilinear),
+              0);
+    int differ = 0;
+    for (int k = 0; k < 3; k++) {
+        for (int y = 0; y < (k ? ch : o->height); y++) {
+            differ += memcmp(p[k] + (size_t)y * ls[k],
+                             o->data[k] + (size_t)y * o->linesize[k],
+                             (size_t)ls[k]) != 0;
+        }
+        free(p[k]);
+    }
+    CHECK_INT(differ, 0);
+}
+
+static void scaled_by_libyuv(void)
+{
+    AVFrame *src = picture(1280, 720, AV_PIX_FMT_YUV420P, 16, 235, 90, 160);
+    for (int nearest = 0; nearest < 2; nearest++) {
+        struct decode_scaler s = { 0 };
+        AVFrame *o = NULL;
+        CHECK_INT(decode_scale(&s, src, 476, 268, nearest, &o), 0);
+        check_halves(o, 476, 268, 16, 235, 90, 160);
+        if (o) {
+            check_libyuv(src, o, nearest);
+        }
+        /* odd sizes: every column and row written */
+        AVFrame *odd = NULL;
+        CHECK_INT(decode_scale(&s, src, 317, 179, nearest, &odd), 0);
+        check_halves(odd, 317, 179, 16, 235, 90, 160);
+        if (odd) {
+            check_libyuv(src, odd, nearest);
+        }
+        av_frame_free(&odd);
+        av_frame_free(&o);
+        decode_scaler_uninit(&s);
+    }
+    av_frame_free(&src);
+}
+
+static void other_formats_by_swscale(void)
+{
+    struct decode_scaler s = { 0 };
+    AVFrame *o = NULL;
+    /* full range (MJPEG): black and white come out at video levels */
+    AVFrame *j = picture(640, 360, AV_PIX_FMT_YUVJ420P, 0, 255, 128, 128);
+    CHECK_INT(decode_scale(&s, j, 316, 178, false, &o), 0);
+    check_halves(o, 316, 178, 16, 235, 128, 128);
+    av_frame_free(&o);
+    /* the same size: converted only */
+    CHECK_INT(decode_scale(&s, j, 640, 360, false, &o), 0);
+    check_halves(o, 640, 360, 16, 235, 128, 128);
+    av_frame_free(&o);
+    av_frame_free(&j);
+    /* 4:2:0 that says it is full range (HEVC can): converted too */
+    AVFrame *fr = picture(640, 360, AV_PIX_FMT_YUV420P, 0, 255, 128, 128);
+    fr->color_range = AVCOL_RANGE_JPEG;
+    CHECK_INT(decode_scale(&s, fr, 316, 178, false, &o), 0);
+    check_halves(o, 316, 178, 16, 235, 128, 128);
+    av_frame_free(&o);
+    av_frame_free(&fr);
+    /* 4:2:2 at video levels, scaled */
+    AVFrame *p = picture(640, 360, AV_PIX_FMT_YUV422P, 40, 200, 100, 150);
+    CHECK_INT(decode_scale(&s, p, 316, 178, false, &o), 0);
+    check_halves(o, 316, 178, 40, 200, 100, 150);
+    av_frame_free(&o);
+    av_frame_free(&p);
+    decode_scaler_uninit(&s);
+}
+
+static void pooled(void)
+{
+    struct decode_scaler s = { 0 };
+    AVFrame *src = picture(640, 360, AV_PIX_FMT_YUV420P, 50, 180, 110, 140);
+    AVFrame *a = NULL, *b = NULL;
+    CHECK_INT(decode_scale(&s, src, 316, 178, false, &a), 0);
+    uint8_t *first = a->data[0];
+    av_frame_free(&a);
+    /* a released picture's buffer is the next one's */
+    CHECK_INT(decode_scale(&s, src, 316, 178, false, &b), 0);
+    CHECK(b->data[0] == first);
+    /* a new size: a new pool; pictures still out stay valid, also after
+     * the scaler is gone (valgrind and ASan check the reads) */
+    CHECK_INT(decode_scale(&s, src, 158, 88, false, &a), 0);
+    decode_scaler_uninit(&s);
+    check_halves(b, 316, 178, 50, 180, 110, 140);
+    check_halves(a, 158, 88, 50, 180, 110, 140);
+    av_frame_free(&a);
+    av_frame_free(&b);
+    av_frame_free(&src);
+}
+
+int main(void)
+{
+    RUN(scaled_by_libyuv);
+    RUN(other_formats_by_swscale);
+    RUN(pooled);
+    return test_done();
+}
