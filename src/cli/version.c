@@ -11,6 +11,7 @@
 #include <libavformat/avformat.h>
 #include <libavutil/avutil.h>
 #include <libswscale/swscale.h>
+#include <libyuv/version.h>
 #include <uv.h>
 
 #include "vigil/vigil.h"
@@ -59,5 +60,7 @@ int vigil_version_print(FILE *out)
                 UV_VERSION_MINOR, UV_VERSION_PATCH);
     }
     fputc('\n', out);
+    /* libyuv says its version only at build time */
+    fprintf(out, "libyuv %d (at build time)\n", LIBYUV_VERSION);
     return 0;
 }
