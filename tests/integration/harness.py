@@ -12,6 +12,7 @@ import atexit
 import io
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -44,6 +45,16 @@ COLOURS = {
 failures = []
 passes = []
 _children = []
+_temp_dirs = []
+
+
+def temp_dir(prefix):
+    """A new directory under the system's temporary one, removed by
+    finish() when every check passed (kept, and named, when one failed:
+    the walls' logs are in them)."""
+    d = tempfile.mkdtemp(prefix=prefix)
+    _temp_dirs.append(d)
+    return d
 
 
 def spawn(args, **kw):
@@ -58,7 +69,7 @@ def _reap():
     for p in _children:
         if p.poll() is None:
             p.kill()
-            p.wait()
+        p.wait()
 
 
 def check(cond, what):
@@ -95,6 +106,13 @@ def finish(*closables):
             stop_cleanly(c)
         else:
             c.close()
+    if failures:
+        if _temp_dirs:
+            print("# logs kept in " + " ".join(_temp_dirs))
+    else:
+        _reap()  # nothing still writing into them
+        for d in _temp_dirs:
+            shutil.rmtree(d, ignore_errors=True)
     print("%d passed, %d failed" % (len(passes), len(failures)))
     sys.exit(1 if failures else 0)
 
@@ -274,7 +292,7 @@ class Broker:
     def __init__(self, topic, users=None):
         """users {name: password}: the broker wants one of them (the
         recorder signs in as the first)."""
-        self.dir = tempfile.mkdtemp(prefix="vigil-mqtt-")
+        self.dir = temp_dir("vigil-mqtt-")
         self.port = free_port()
         self.conf = os.path.join(self.dir, "mosquitto.conf")
         auth = "allow_anonymous true\n"
@@ -352,7 +370,7 @@ class Vigil:
         self.extra_args = list(args)
         self.listen_host = listen
         self.token = token
-        self.dir = tempfile.mkdtemp(prefix="vigil-test-")
+        self.dir = temp_dir("vigil-test-")
         self.port = free_port()
         self.journal = os.path.join(self.dir, "alerts.jsonl")
         self.config = None

@@ -23,14 +23,13 @@ import re
 import signal
 import stat
 import subprocess
-import tempfile
 import threading
 import time
 
 import harness
 
-from harness import (Relay, RtspServer, Vigil, check, finish, grid_config,
-                     log, make_clip, wait_for)
+from harness import (Relay, RtspServer, Vigil, check, finish, grid_config, log,
+                     make_clip, temp_dir, wait_for)
 
 CAMS = ["c%02d" % i for i in range(8)]
 
@@ -42,7 +41,7 @@ for fixture in (srv, relay):  # every thread of theirs on core 1
                    check=True, stdout=subprocess.DEVNULL)
 
 # vigil on core 0 only: its shares are then of one core
-wrap_dir = tempfile.mkdtemp(prefix="vigil-behind-")
+wrap_dir = temp_dir("vigil-behind-")
 wrapper = os.path.join(wrap_dir, "vigil-on-core-0")
 with open(wrapper, "w") as f:
     f.write('#!/bin/sh\nexec taskset -c 0 "%s" "$@"\n' % harness.VIGIL)

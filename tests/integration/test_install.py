@@ -11,14 +11,12 @@ into the source tree. Needs root (unshare, mount), as CI has."""
 import glob
 import json
 import os
-import shutil
 import signal
 import subprocess
-import tempfile
 import time
 import urllib.request
 
-from harness import check, finish, free_port, log, spawn, wait_for
+from harness import check, finish, free_port, log, spawn, temp_dir, wait_for
 
 BUILD = os.environ["BUILD_ROOT"]
 SOURCE = os.path.realpath(os.environ["SOURCE_ROOT"])
@@ -27,7 +25,7 @@ opts = {o["name"]: o["value"] for o in json.loads(subprocess.run(
     text=True, check=True).stdout)}
 prefix = opts["prefix"]
 
-dest = tempfile.mkdtemp(prefix="vigil-destdir-")
+dest = temp_dir("vigil-destdir-")
 r = subprocess.run(["meson", "install", "-C", BUILD, "--destdir", dest,
                     "--no-rebuild", "--quiet"], capture_output=True,
                    text=True)
@@ -63,8 +61,8 @@ check(SOURCE not in rodata and (prefix + "/" + opts["datadir"]) in rodata,
 unit = [f for f in files if f.endswith("systemd/system/vigil.service")][0]
 
 # ---- in a namespace: the trees hidden, the prefix where it belongs ----
-empty = tempfile.mkdtemp(prefix="vigil-empty-")
-run_dir = tempfile.mkdtemp(prefix="vigil-installed-")
+empty = temp_dir("vigil-empty-")
+run_dir = temp_dir("vigil-installed-")
 hide = [SOURCE] + ([os.path.realpath(BUILD)]
                    if not os.path.realpath(BUILD).startswith(SOURCE + "/")
                    else [])
@@ -88,7 +86,7 @@ check(r.returncode == 0 and r.stdout.strip() == "0",
       % (r.stderr.strip() or r.stdout.strip()))
 r = in_ns("%s --version" % installed, capture_output=True, text=True)
 check(r.returncode == 0 and r.stdout.startswith("vigil ") and
-      "FFmpeg" in r.stdout and "SDL" in r.stdout and "libuv" in r.stdout,
+      all(n in r.stdout for n in ("FFmpeg", "SDL", "libuv", "libyuv")),
       "vigil --version: %s" % r.stdout.replace("\n", "; "))
 ex = os.path.join(prefix if at_prefix else root, data, "examples")
 r = in_ns("%s --check %s/first-wall.yaml && %s --check %s/control-room.yaml"
@@ -143,7 +141,4 @@ wall.send_signal(signal.SIGTERM)
 out = wall.communicate(timeout=10)[0]
 check(wall.returncode == 0, "and stops cleanly (%s)" % wall.returncode)
 check(SOURCE not in out, "its log never names the source tree")
-shutil.rmtree(dest, ignore_errors=True)
-shutil.rmtree(run_dir, ignore_errors=True)
-os.rmdir(empty)
 finish()

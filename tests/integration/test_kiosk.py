@@ -14,7 +14,6 @@ the display server itself takes (not the wall's own snapshot):
   Wayland init without one): `video_driver: wayland` opens the wall there
   and weston's own screenshot shows the right cameras."""
 import os
-import shutil
 import signal
 import subprocess
 import tempfile
@@ -22,8 +21,8 @@ import time
 
 from PIL import Image
 
-from harness import (COLOURS, Vigil, centre_colour, check, finish, near,
-                     spawn, stop_cleanly, tile_rects, wait_for)
+from harness import (COLOURS, Vigil, centre_colour, check, finish, near, spawn,
+                     stop_cleanly, temp_dir, tile_rects, wait_for)
 
 ORDER = ["red", "green", "blue", "yellow"]
 
@@ -172,7 +171,7 @@ check("display HDMI-9 is not there: its window stays hidden" in
 stop_cleanly(lost)
 
 # ---------------- Wayland ----------------
-run_dir = tempfile.mkdtemp(prefix="vigil-xdg-")
+run_dir = temp_dir("vigil-xdg-")
 os.chmod(run_dir, 0o700)
 sock = "wayland-vigil-%d" % os.getpid()
 env = dict(os.environ, XDG_RUNTIME_DIR=run_dir)
@@ -206,6 +205,5 @@ if pngs:
 stop_cleanly(wl)
 weston.terminate()
 weston.wait()
-shutil.rmtree(run_dir, ignore_errors=True)
 xvfb.terminate()
 finish()

@@ -10,15 +10,14 @@ the log at -vv, the API, the metrics, the events or the journal."""
 import json
 import os
 import subprocess
-import tempfile
 import threading
 import time
 import urllib.parse
 import urllib.request
 
 from harness import (RtspServer, Vigil, centre_colour, check, finish,
-                     free_port, log, make_clip, spawn, tile_rects, wait_for,
-                     which_colour)
+                     free_port, log, make_clip, spawn, temp_dir, tile_rects,
+                     wait_for, which_colour)
 
 PASSWORD = "p@ss w#rd!"
 plain = RtspServer({"udp": make_clip("udp", "orange"),
@@ -37,8 +36,8 @@ def ffmpeg_out(clip, *out):
 
 # HLS: live segments on disk, served over HTTP; and a hostile playlist
 # whose segment is a local file (a real one, that would play if opened)
-hls_dir = tempfile.mkdtemp(prefix="vigil-hls-")
-local_ts = os.path.join(tempfile.mkdtemp(prefix="vigil-local-"), "local.ts")
+hls_dir = temp_dir("vigil-hls-")
+local_ts = os.path.join(temp_dir("vigil-local-"), "local.ts")
 subprocess.run(["ffmpeg", "-v", "error", "-y", "-i",
                 make_clip("local", "white"), "-c", "copy", "-f", "mpegts",
                 local_ts], check=True)

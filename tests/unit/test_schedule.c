@@ -432,5 +432,8 @@ int main(void)
     RUN(back_to_back_and_timed);
     RUN(empty_and_malformed_calendars);
     RUN(overrides);
+    char cmd[64];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+    CHECK_INT(system(cmd), 0);
     return test_done();
 }
