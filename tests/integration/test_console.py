@@ -13,15 +13,13 @@ import os
 import subprocess
 
 from harness import (HERE, RtspServer, Vigil, centre_colour, check, finish,
-                     free_port, log, make_clip, tile_rects, wait_for,
-                     which_colour)
+                     free_port, log, make_clip, temp_dir, tile_rects,
+                     wait_for, which_colour)
 
 CAMS = ["red", "green", "blue", "yellow", "magenta", "cyan"]
 TOKEN = "c0ns0le-t0ken-0123456789"
 srv = RtspServer({c: make_clip(c, c) for c in CAMS})
-token_dir = os.path.join(os.environ.get("TMPDIR", "/tmp"),
-                         "vigil-console-%d" % os.getpid())
-os.makedirs(token_dir, exist_ok=True)
+token_dir = temp_dir("vigil-console-")
 token_file = os.path.join(token_dir, "token")
 with open(token_file, "w") as f:
     f.write(TOKEN + "\n")
