@@ -188,11 +188,13 @@ static int parse_size(const char *s, int *sw, int *sh, int *dw, int *dh)
 int main(int argc, char **argv)
 {
     /* the three walls of vigil-bench walls (16 x 720p, 9 x 1080p, 36 x
-     * 360p), and a 1080p camera in a 4x4 tile (4x down) */
-    static const char *const defaults[] = { "1280x720:476x268",
-                                            "1920x1080:636x358",
-                                            "640x360:316x178",
-                                            "1920x1080:476x268" };
+     * 360p: an exact half, which Vigil's decoder takes, against the
+     * letterboxed size it would scale to otherwise), and a 1080p camera
+     * in a 4x4 tile (an exact quarter, and the letterboxed size) */
+    static const char *const defaults[] = {
+        "1280x720:476x268", "1920x1080:636x358", "640x360:320x180",
+        "640x360:316x178",  "1920x1080:480x270", "1920x1080:476x268"
+    };
     const char *json_path = NULL;
     const char *sizes[16];
     int n = 0;

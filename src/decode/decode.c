@@ -225,34 +225,9 @@ static void scaled_size(const struct decoder *d, const AVFrame *f, int *w,
 {
     *w = f->width;
     *h = f->height;
-    int bw = d->box_w - 2 * d->caps.inset, bh = d->box_h - 2 * d->caps.inset;
-    if (d->caps.scales || bw <= 0 || bh <= 0 || f->width <= 0 ||
-        f->height <= 0) {
-        return;
-    }
-    struct layout_rect dst, crop;
-    layout_fit_rect(d->fit, f->width, f->height,
-                    (struct layout_rect){ 0, 0, bw, bh }, &dst, &crop);
-    if (crop.w <= 0 || crop.h <= 0) {
-        return;
-    }
-    /* the whole picture at the scale its shown part is drawn at */
-    int sw = (int)((int64_t)f->width * dst.w / crop.w) & ~1;
-    int sh = (int)((int64_t)f->height * dst.h / crop.h) & ~1;
-    /* Up or down: the renderer's own pass is then a plain conversion
-     * (a scaled conversion to RGB costs it 2-5 times as much). Within a
-     * percent (a full-screen picture in its bordered tile) it centres
-     * the picture instead, sharper and with no pass at all. */
-    if (sw > 0 && sh > 0 &&
-        (!layout_near_size(f->width, sw) ||
-         !layout_near_size(f->height, sh))) {
-        /* Not a multiple of 16 wide for swscale (FFmpeg 5.1): it then
-         * takes its AVX2 horizontal scaler, 2-3 times slower than its SSE
-         * one on the bench machine (1280x720 to 480 wide: 1.0 ms, to
-         * 478: 0.35; bench/RESULTS.md). Two pixels narrower, the renderer
-         * centres it. libyuv has no such case. */
-        *w = sw % 16 || decode_scale_by_libyuv(f) ? sw : sw - 2;
-        *h = sh;
+    if (!d->caps.scales) {
+        decode_scale_size(f, d->box_w - 2 * d->caps.inset,
+                          d->box_h - 2 * d->caps.inset, d->fit, w, h);
     }
 }
 

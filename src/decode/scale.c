@@ -8,6 +8,7 @@
 #include "decode/decode.h"
 #include "decode/scale.h"
 #include "frame/caps.h"
+#include "layout/layout.h"
 
 /* Rows padded to whole 64 bytes: swscale's x86 code writes whole blocks
  * of pixels past the end of a row (libyuv writes exactly its width), and
@@ -73,6 +74,97 @@ bool decode_scale_by_libyuv(const AVFrame *src)
     return src->format == AV_PIX_FMT_YUV420P && !frame_full_range(src);
 }
 
+/* A half and a quarter, in both sides and in the chroma planes too: what
+ * libyuv's 2x2 and 4x4 averaging kernels take. */
+static const int exact_factors[DECODE_EXACT_SIZES] = { 2, 4 };
+
+int decode_scale_exact_sizes(const AVFrame *src, int w[], int h[])
+{
+    int n = 0;
+    if (!decode_scale_by_libyuv(src)) {
+        return 0;
+    }
+    for (int i = 0; i < DECODE_EXACT_SIZES; i++) {
+        int k = exact_factors[i];
+        if (src->width % (2 * k) == 0 && src->height % (2 * k) == 0) {
+            w[n] = src->width / k;
+            h[n] = src->height / k;
+            n++;
+        }
+    }
+    return n;
+}
+
+/* Bilinear, but an exact half or quarter by averaging every source pixel
+ * (libyuv's box kernels; bilinear there skips rows and columns): closer
+ * to a Lanczos reference on both of vigil-scalers' pictures, and 4-17
+ * times cheaper than bilinear to the letterboxed size (bench/RESULTS.md,
+ * "Scalers, picture by picture"). */
+static enum FilterMode libyuv_filter(const AVFrame *src, const AVFrame *dst,
+                                     bool nearest)
+{
+    if (nearest) {
+        return kFilterNone;
+    }
+    int w[DECODE_EXACT_SIZES], h[DECODE_EXACT_SIZES];
+    int n = decode_scale_exact_sizes(src, w, h);
+    for (int i = 0; i < n; i++) {
+        if (dst->width == w[i] && dst->height == h[i]) {
+            return kFilterBox;
+        }
+    }
+    return kFilterBilinear;
+}
+
+void decode_scale_size(const AVFrame *f, int bw, int bh, enum layout_fit fit,
+                       int *w, int *h)
+{
+    *w = f->width;
+    *h = f->height;
+    if (bw <= 0 || bh <= 0 || f->width <= 0 || f->height <= 0) {
+        return;
+    }
+    struct layout_rect box = { 0, 0, bw, bh };
+    /* Within a percent (a full-screen picture in its bordered tile) the
+     * renderer centres the picture as it is: sharper, and no pass at
+     * all. */
+    if (layout_shown_as_is(fit, f->width, f->height, box)) {
+        return;
+    }
+    /* An exact half or quarter shown as it is (640x360 in a 6x6 grid's
+     * 318x178 box, 1920x1080 in a 4x4 one's 478x268): averaged instead of
+     * interpolated, several times cheaper, and the renderer cuts a pixel
+     * or two off its edges. */
+    int ew[DECODE_EXACT_SIZES], eh[DECODE_EXACT_SIZES];
+    int n = decode_scale_exact_sizes(f, ew, eh);
+    for (int i = 0; i < n; i++) {
+        if (layout_shown_as_is(fit, ew[i], eh[i], box)) {
+            *w = ew[i];
+            *h = eh[i];
+            return;
+        }
+    }
+    struct layout_rect dst, crop;
+    layout_fit_rect(fit, f->width, f->height, box, &dst, &crop);
+    if (crop.w <= 0 || crop.h <= 0) {
+        return;
+    }
+    /* The whole picture at the scale its shown part is drawn at, up or
+     * down: the renderer's own pass is then a plain conversion (a scaled
+     * conversion to RGB costs it 2-5 times as much). */
+    int sw = (int)((int64_t)f->width * dst.w / crop.w) & ~1;
+    int sh = (int)((int64_t)f->height * dst.h / crop.h) & ~1;
+    if (sw > 0 && sh > 0) {
+        /* Not a multiple of 16 wide for swscale (FFmpeg 5.1): it then
+         * takes its AVX2 horizontal scaler, 2-3 times slower than its SSE
+         * one on the bench machine (1280x720 to 480 wide: 1.0 ms, to
+         * 478: 0.35; bench/RESULTS.md). Two pixels narrower, the renderer
+         * centres it. libyuv has no such case. */
+        *w = sw % 16 || decode_scale_by_libyuv(f) ? sw : sw - 2;
+        *h = sh;
+    }
+}
+
 static int run_libyuv(const AVFrame *src, AVFrame *dst, bool nearest)
 {
     int ret = I420Scale(src->data[0], src->linesize[0], src->data[1],
@@ -80,7 +172,7 @@ static int run_libyuv(const AVFrame *src, AVFrame *dst, bool nearest)
                         src->width, src->height, dst->data[0],
                         dst->linesize[0], dst->data[1], dst->linesize[1],
                         dst->data[2], dst->linesize[2], dst->width,
-                        dst->height, nearest ? kFilterNone : kFilterBilinear);
+                        dst->height, libyuv_filter(src, dst, nearest));
     return ret == 0 ? 0 : -EINVAL;
 }
 

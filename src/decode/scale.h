@@ -7,7 +7,8 @@
  * 8-bit 4:2:0 pictures in limited range (what cameras send) are scaled by
  * libyuv: its bilinear filter is sharper than swscale's fast bilinear
  * (closer to a Lanczos reference on both of vigil-scalers' pictures, at
- * every size) and, in the bench's walls, cheaper (bench/RESULTS.md). Every
+ * every size) and, in the bench's walls, cheaper (bench/RESULTS.md); an
+ * exact half or quarter is averaged instead, cheaper still. Every
  * other format, and a conversion without scaling, goes through swscale.
  * Scaled pictures' buffers come from a pool (one per picture size): no
  * picture buffer allocated per picture on the camera's thread, nor freed
@@ -21,6 +22,8 @@
 
 #include <stdbool.h>
 
+#include "layout/layout.h"
+
 struct AVBufferPool;
 struct AVFrame;
 struct SwsContext;
@@ -33,6 +36,21 @@ struct decode_scaler {
 
 /* Whether src, scaled, goes through libyuv (else swscale). */
 bool decode_scale_by_libyuv(const struct AVFrame *src);
+
+/* The sizes below src's that libyuv reaches by exact averages (a half, a
+ * quarter), largest first, for a picture it scales: *w, *h get up to
+ * DECODE_EXACT_SIZES of them; returns how many. A picture scaled to one
+ * is averaged (box), not bilinear. */
+enum { DECODE_EXACT_SIZES = 2 };
+int decode_scale_exact_sizes(const struct AVFrame *src, int w[], int h[]);
+
+/* The size src is scaled to for a consumer that does not scale, whose
+ * tile's box (the tile less its border) is bw x bh and fits pictures by
+ * fit: src's own where the box shows it as it is (layout_shown_as_is),
+ * else an exact fraction the box shows as it is, else the size the box
+ * shows the whole picture at (up or down, even). */
+void decode_scale_size(const struct AVFrame *src, int bw, int bh,
+                       enum layout_fit fit, int *w, int *h);
 
 /* *out: src as YUV420P in limited range at w x h, with src's properties.
  * nearest: the nearest neighbour instead of bilinear (blocky, cheaper).

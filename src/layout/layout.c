@@ -109,6 +109,18 @@ void layout_fit_rect(enum layout_fit fit, int src_w, int src_h,
             out_src->h = h;
         }
     }
+    /* Aspect ratios within a percent (a rounding, or the tile's border):
+     * bars or a crop of a pixel or two would show as slivers, and would
+     * keep a picture near the box (or an exact half of one) from being
+     * shown as it is. The picture fills the box, stretched by a percent
+     * at most. */
+    if (layout_near_size(out_dst->w, dst.w) &&
+        layout_near_size(out_dst->h, dst.h) &&
+        layout_near_size(out_src->w, src_w) &&
+        layout_near_size(out_src->h, src_h)) {
+        *out_dst = dst;
+        *out_src = (struct layout_rect){ 0, 0, src_w, src_h };
+    }
 }
 
 bool layout_near_size(int have, int want)
@@ -128,6 +140,14 @@ static void centre_side(int *src_at, int *src_len, int *dst_at, int *dst_len)
         *dst_at += -d / 2;
         *dst_len = *src_len;
     }
+}
+
+bool layout_shown_as_is(enum layout_fit fit, int w, int h,
+                        struct layout_rect box)
+{
+    struct layout_rect dst, src;
+    layout_fit_rect(fit, w, h, box, &dst, &src);
+    return layout_near_size(src.w, dst.w) && layout_near_size(src.h, dst.h);
 }
 
 void layout_centre_near(struct layout_rect *src, struct layout_rect *dst)

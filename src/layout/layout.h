@@ -50,7 +50,9 @@ struct layout_rect layout_tile_rect(const struct layout *l, int i, int w,
 /*
  * Place a src_w x src_h picture into dst according to fit. *out_dst is the
  * on-canvas rectangle to draw into, *out_src the part of the picture to
- * draw (cropped for FILL).
+ * draw (cropped for FILL). Where the aspect ratios are within a percent
+ * (the bars or the crop near nothing, layout_near_size), the whole
+ * picture gets the whole of dst.
  */
 void layout_fit_rect(enum layout_fit fit, int src_w, int src_h,
                      struct layout_rect dst, struct layout_rect *out_dst,
@@ -66,6 +68,11 @@ bool layout_near_size(int have, int want);
  * the two sides is cut to the shorter (the picture loses at most 0.5%
  * at each edge, or the place gains a bar as thin). Else both stay. */
 void layout_centre_near(struct layout_rect *src, struct layout_rect *dst);
+
+/* Whether a w x h picture, fitted into box, is shown there as it is
+ * (centred by layout_centre_near) rather than scaled. */
+bool layout_shown_as_is(enum layout_fit fit, int w, int h,
+                        struct layout_rect box);
 
 void layout_finish(struct layout *l);
 

@@ -539,6 +539,11 @@ def centre_colour(img, rect):
     return px[len(px) // 2]
 
 
+def near_size(have, want):
+    """layout_near_size(): within 1%, or 2 pixels."""
+    return abs(have - want) <= max(want // 100, 2)
+
+
 def fit_rect(fit, src_w, src_h, box):
     """Where a src_w x src_h picture goes in box (x, y, w, h) and which
     part of it shows, as Vigil's layout_fit_rect() places it: (dst, src)
@@ -551,14 +556,22 @@ def fit_rect(fit, src_w, src_h, box):
     if fit == "letterbox":
         if lhs > rhs:
             dh = w * src_h // src_w
-            return (x, y + (h - dh) // 2, w, dh), src
-        dw = h * src_w // src_h
-        return (x + (w - dw) // 2, y, dw, h), src
-    if lhs > rhs:
+            got = (x, y + (h - dh) // 2, w, dh), src
+        else:
+            dw = h * src_w // src_h
+            got = (x + (w - dw) // 2, y, dw, h), src
+    elif lhs > rhs:
         sw = src_h * w // h
-        return dst, ((src_w - sw) // 2, 0, sw, src_h)
-    sh = src_w * h // w
-    return dst, (0, (src_h - sh) // 2, src_w, sh)
+        got = dst, ((src_w - sw) // 2, 0, sw, src_h)
+    else:
+        sh = src_w * h // w
+        got = dst, (0, (src_h - sh) // 2, src_w, sh)
+    # aspect ratios within a percent: the whole picture fills the box
+    (_, _, gw, gh), (_, _, cw, ch) = got
+    if (near_size(gw, w) and near_size(gh, h) and near_size(cw, src_w)
+            and near_size(ch, src_h)):
+        return dst, src
+    return got
 
 
 def tile_picture(rect, fit, src_w, src_h):

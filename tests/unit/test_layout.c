@@ -102,6 +102,17 @@ static void fit(void)
     layout_fit_rect(LAYOUT_FIT_LETTERBOX, 300, 600, dst, &d, &s);
     CHECK_INT(d.w, 200);
     CHECK_INT(d.x, 200);
+    /* aspect ratios within a percent: neither a pixel's bars nor a
+     * pixel's crop, the whole picture fills the box */
+    struct layout_rect box = { 1, 1, 638, 358 };
+    for (int f = LAYOUT_FIT_LETTERBOX; f <= LAYOUT_FIT_FILL; f++) {
+        layout_fit_rect((enum layout_fit)f, 1280, 720, box, &d, &s);
+        CHECK_INT(d.x, 1);
+        CHECK_INT(d.w, 638);
+        CHECK_INT(d.h, 358);
+        CHECK_INT(s.y, 0);
+        CHECK_INT(s.h, 720);
+    }
 }
 
 /* A full-screen picture in its bordered tile is centred, not scaled. */
@@ -114,17 +125,31 @@ static void near_sizes(void)
     CHECK(!layout_near_size(100, 97));
     CHECK(!layout_near_size(320, 640));
 
-    /* 1280x720 letterboxed in a 1280x720 tile less a 1 px border */
-    struct layout_rect dst, src;
-    layout_fit_rect(LAYOUT_FIT_LETTERBOX, 1280, 720,
-                    (struct layout_rect){ 1, 1, 1278, 718 }, &dst, &src);
+    /* 1280x720 in a 1280x720 tile less a 1 px border: the aspect ratios
+     * within a percent, so it fills the box (not letterboxed to 1276x718
+     * with a pixel's bars), centred there, a pixel off each edge */
+    struct layout_rect box = { 1, 1, 1278, 718 }, dst, src;
+    layout_fit_rect(LAYOUT_FIT_LETTERBOX, 1280, 720, box, &dst, &src);
+    CHECK_INT(dst.w, 1278);
+    CHECK_INT(dst.h, 718);
     layout_centre_near(&src, &dst);
-    CHECK_INT(src.x, 2);
-    CHECK_INT(src.w, 1276);
+    CHECK_INT(src.x, 1);
+    CHECK_INT(src.w, 1278);
     CHECK_INT(src.y, 1);
     CHECK_INT(src.h, 718);
-    CHECK_INT(dst.x, 2);
-    CHECK_INT(dst.w, 1276);
+    CHECK_INT(dst.x, 1);
+    CHECK_INT(dst.w, 1278);
+    CHECK(layout_shown_as_is(LAYOUT_FIT_LETTERBOX, 1280, 720, box));
+    CHECK(layout_shown_as_is(LAYOUT_FIT_FILL, 1280, 720, box));
+    /* a 6x6 grid's 318x178 box: half of 640x360 is shown as it is, the
+     * whole picture is not; nor a 4:3 one near in width only */
+    box = (struct layout_rect){ 0, 0, 318, 178 };
+    CHECK(layout_shown_as_is(LAYOUT_FIT_LETTERBOX, 320, 180, box));
+    CHECK(!layout_shown_as_is(LAYOUT_FIT_LETTERBOX, 640, 360, box));
+    CHECK(!layout_shown_as_is(LAYOUT_FIT_LETTERBOX, 320, 240, box));
+    /* fill crops a 4:3 picture to the box's aspect: near once cropped */
+    CHECK(layout_shown_as_is(LAYOUT_FIT_FILL, 320, 240,
+                             (struct layout_rect){ 0, 0, 320, 180 }));
     /* narrower than its place: centred, the place cut to it */
     src = (struct layout_rect){ 0, 0, 636, 360 };
     dst = (struct layout_rect){ 10, 20, 640, 360 };

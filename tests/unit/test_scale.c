@@ -1,5 +1,6 @@
 /* Pictures scaled for a tile (src/decode/scale.c): 4:2:0 at video levels
- * through libyuv (bilinear, or the nearest neighbour), other formats and
+ * through libyuv (bilinear, or the nearest neighbour; an exact half or
+ * quarter averaged), other formats and
  * full-range pictures through swscale, all into limited-range YUV420P of
  * the size asked for, with the source's properties; the picture buffers
  * come back from a pool and stay valid after the scaler is gone. */
@@ -133,6 +134,126 @@ static void scaled_by_libyuv(void)
     av_frame_free(&src);
 }
 
+/* A half and a quarter are averaged (2x2, 4x4 boxes, rounded), in every
+ * plane; where the sizes are not exact, none is offered. */
+static void exact_fractions(void)
+{
+    int w[DECODE_EXACT_SIZES], h[DECODE_EXACT_SIZES];
+    AVFrame *src = picture(640, 360, AV_PIX_FMT_YUV420P, 16, 235, 90, 160);
+    CHECK_INT(decode_scale_exact_sizes(src, w, h), 2);
+    CHECK_INT(w[0], 320);
+    CHECK_INT(h[0], 180);
+    CHECK_INT(w[1], 160);
+    CHECK_INT(h[1], 90);
+    /* a texture that tells an average from an interpolation */
+    uint8_t *planes[3] = { src->data[0], src->data[1], src->data[2] };
+    for (int k = 0; k < 3; k++) {
+        int pw = k ? 320 : 640, ph = k ? 180 : 360;
+        for (int y = 0; y < ph; y++) {
+            for (int x = 0; x < pw; x++) {
+                planes[k][(size_t)y * src->linesize[k] + x] =
+                    (uint8_t)(16 + (x * 37 + y * 91 + k * 53) % 220);
+            }
+        }
+    }
+    struct decode_scaler s = { 0 };
+    for (int i = 0; i < 2; i++) {
+        int f = i ? 4 : 2;
+        AVFrame *o = NULL;
+        CHECK_INT(decode_scale(&s, src, w[i], h[i], false, &o), 0);
+        if (!o) {
+            continue;
+        }
+        int bad = 0;
+        for (int k = 0; k < 3; k++) {
+            int ow = k ? w[i] / 2 : w[i], oh = k ? h[i] / 2 : h[i];
+            for (int y = 0; y < oh; y++) {
+                for (int x = 0; x < ow; x++) {
+                    int sum = 0;
+                    for (int dy = 0; dy < f; dy++) {
+                        for (int dx = 0; dx < f; dx++) {
+                            sum += planes[k][(size_t)(y * f + dy) *
+                                                 src->linesize[k] +
+                                             x * f + dx];
+                        }
+                    }
+                    int want = (sum + f * f / 2) / (f * f);
+                    int got = o->data[k][(size_t)y * o->linesize[k] + x];
+                    bad += abs(got - want) > 1;
+                }
+            }
+        }
+        CHECK_INT(bad, 0);
+        av_frame_free(&o);
+    }
+    decode_scaler_uninit(&s);
+    av_frame_free(&src);
+    /* 1920x1080: a half and a quarter; 1280x722 has none (its chroma's
+     * half is not whole); full range goes through swscale: none */
+    src = picture(1920, 1080, AV_PIX_FMT_YUV420P, 16, 235, 90, 160);
+    CHECK_INT(decode_scale_exact_sizes(src, w, h), 2);
+    CHECK_INT(w[1], 480);
+    CHECK_INT(h[1], 270);
+    av_frame_free(&src);
+    src = picture(1280, 722, AV_PIX_FMT_YUV420P, 16, 235, 90, 160);
+    CHECK_INT(decode_scale_exact_sizes(src, w, h), 0);
+    av_frame_free(&src);
+    src = picture(640, 360, AV_PIX_FMT_YUVJ420P, 16, 235, 90, 160);
+    CHECK_INT(decode_scale_exact_sizes(src, w, h), 0);
+    av_frame_free(&src);
+}
+
+/* The size a picture is scaled to for its tile's box. */
+static void sizes(void)
+{
+    struct {
+        int sw, sh, fmt, bw, bh, fit, w, h;
+    } c[] = {
+        /* as it is, within a percent: centred */
+        { 1920, 1080, AV_PIX_FMT_YUV420P, 1918, 1078, LAYOUT_FIT_LETTERBOX,
+          1920, 1080 },
+        /* an exact half (6x6 grid), quarter (4x4) */
+        { 640, 360, AV_PIX_FMT_YUV420P, 318, 178, LAYOUT_FIT_LETTERBOX, 320,
+          180 },
+        { 1920, 1080, AV_PIX_FMT_YUV420P, 478, 268, LAYOUT_FIT_LETTERBOX,
+          480, 270 },
+        { 1920, 1080, AV_PIX_FMT_YUV420P, 478, 268, LAYOUT_FIT_FILL, 480,
+          270 },
+        /* none near: the box (the aspect within a percent fills it) */
+        { 1280, 720, AV_PIX_FMT_YUV420P, 478, 268, LAYOUT_FIT_LETTERBOX, 478,
+          268 },
+        /* 4:3 in a 16:9 box: letterboxed, even */
+        { 640, 480, AV_PIX_FMT_YUV420P, 318, 178, LAYOUT_FIT_LETTERBOX, 236,
+          178 },
+        /* fill: an exact half whose shown part is near the box; else
+         * the whole picture at the scale of its shown part */
+        { 640, 480, AV_PIX_FMT_YUV420P, 318, 178, LAYOUT_FIT_FILL, 320,
+          240 },
+        { 640, 480, AV_PIX_FMT_YUV420P, 398, 222, LAYOUT_FIT_FILL, 398,
+          298 },
+        /* swscale (full range): no exact sizes, never 16n wide */
+        { 640, 360, AV_PIX_FMT_YUVJ420P, 318, 178, LAYOUT_FIT_LETTERBOX, 318,
+          178 },
+        { 1280, 720, AV_PIX_FMT_YUVJ420P, 480, 270, LAYOUT_FIT_LETTERBOX,
+          478, 270 },
+        /* up */
+        { 320, 180, AV_PIX_FMT_YUV420P, 958, 538, LAYOUT_FIT_LETTERBOX, 958,
+          538 },
+        /* no box */
+        { 640, 360, AV_PIX_FMT_YUV420P, 0, 0, LAYOUT_FIT_LETTERBOX, 640,
+          360 },
+    };
+    for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+        AVFrame f = { .width = c[i].sw, .height = c[i].sh, .format = c[i].fmt,
+                      .color_range = AVCOL_RANGE_MPEG };
+        int w, h;
+        decode_scale_size(&f, c[i].bw, c[i].bh, (enum layout_fit)c[i].fit,
+                          &w, &h);
+        CHECK_INT(w, c[i].w);
+        CHECK_INT(h, c[i].h);
+    }
+}
+
 static void other_formats_by_swscale(void)
 {
     struct decode_scaler s = { 0 };
@@ -188,6 +309,8 @@ static void pooled(void)
 int main(void)
 {
     RUN(scaled_by_libyuv);
+    RUN(exact_fractions);
+    RUN(sizes);
     RUN(other_formats_by_swscale);
     RUN(pooled);
     return test_done();
