@@ -15,7 +15,7 @@ scripts/deps.sh build
 [ -f build/build.ninja ] || meson setup build
 ninja -C build > /dev/null
 exec /usr/bin/python3 - "$PWD/build/vigil" "$@" <<'PY'
-import json, os, signal, socket, subprocess, sys, tempfile, time
+import json, os, shutil, signal, socket, subprocess, sys, tempfile, time
 import urllib.request
 from PIL import Image, ImageChops, ImageStat
 
@@ -55,6 +55,7 @@ try:
 finally:
     p.send_signal(signal.SIGTERM)
     p.wait(10)
+    shutil.rmtree(run, ignore_errors=True)
 img = Image.open(out).convert("RGB")
 print("screenshot: %s, %dx%d" % (out, img.width, img.height))
 if check:

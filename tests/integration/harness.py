@@ -57,6 +57,19 @@ def temp_dir(prefix):
     return d
 
 
+def release_temp_dirs(keep):
+    """The temp_dir()s: named when keep (something failed: the walls'
+    logs are in them), else removed once every child is gone."""
+    if keep:
+        if _temp_dirs:
+            print("# logs kept in " + " ".join(_temp_dirs))
+        return
+    _reap()  # nothing still writing into them
+    for d in _temp_dirs:
+        shutil.rmtree(d, ignore_errors=True)
+    del _temp_dirs[:]
+
+
 def spawn(args, **kw):
     """Popen that is killed when the test exits, however it exits."""
     p = subprocess.Popen(args, **kw)
@@ -106,13 +119,7 @@ def finish(*closables):
             stop_cleanly(c)
         else:
             c.close()
-    if failures:
-        if _temp_dirs:
-            print("# logs kept in " + " ".join(_temp_dirs))
-    else:
-        _reap()  # nothing still writing into them
-        for d in _temp_dirs:
-            shutil.rmtree(d, ignore_errors=True)
+    release_temp_dirs(keep=bool(failures))
     print("%d passed, %d failed" % (len(passes), len(failures)))
     sys.exit(1 if failures else 0)
 

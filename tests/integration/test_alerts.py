@@ -9,7 +9,6 @@ import http.server
 import json
 import os
 import threading
-import statistics
 import time
 from datetime import datetime
 

@@ -13,7 +13,6 @@ import json
 import os
 import signal
 import subprocess
-import time
 import urllib.request
 
 from harness import check, finish, free_port, log, spawn, temp_dir, wait_for

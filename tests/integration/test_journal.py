@@ -13,7 +13,6 @@ import calendar
 import json
 import os
 import stat
-import subprocess
 import sys
 import time
 import urllib.error

@@ -15,7 +15,7 @@ import socket
 import subprocess
 import time
 
-from harness import (RtspServer, Vigil, check, clean_exit, finish, log,
+from harness import (RtspServer, Vigil, check, clean_exit, finish,
                      make_clip, spawn, stop_cleanly, wait_for)
 
 CAMS = ["red", "green", "blue"]

@@ -11,7 +11,7 @@ import json
 import os
 import threading
 
-from harness import (Broker, Vigil, check, finish, free_port, log, wait_for)
+from harness import (Broker, Vigil, check, finish, free_port, wait_for)
 
 TOPIC = "vigil/sinks"
 broker = Broker(TOPIC, users={"vigil": "br0ker pass#1"})

@@ -7,7 +7,6 @@ arrive through media servers: HLS, SRT and RTMP (ffmpeg serves each on
 loopback). A playlist that points a segment at a local file is refused by
 the camera's protocol allow-list. The password is found nowhere: not in
 the log at -vv, the API, the metrics, the events or the journal."""
-import json
 import os
 import subprocess
 import threading
@@ -16,7 +15,7 @@ import urllib.parse
 import urllib.request
 
 from harness import (RtspServer, Vigil, centre_colour, check, finish,
-                     free_port, log, make_clip, spawn, temp_dir, tile_rects,
+                     free_port, make_clip, spawn, temp_dir, tile_rects,
                      wait_for, which_colour)
 
 PASSWORD = "p@ss w#rd!"
