@@ -2,7 +2,7 @@
  * vigil-scalers: what a picture's scaling to its tile costs and how close
  * it comes to a good scaler, for each scaler Vigil or a peer could use.
  * Each source size is scaled to the size Vigil's decoder scales it to for
- * a tile (given as SRC:DST, e.g. 1280x720:476x268), from two synthetic
+ * a tile (given as SRC:DST, e.g. 1280x720:478x268), from two synthetic
  * pictures: a zone plate (rings up to the highest frequency the tile can
  * show, which a scaler should keep and an aliasing one turns to moire)
  * and grain over a gradient (a camera's noise, which mostly cannot be
@@ -188,12 +188,12 @@ static int parse_size(const char *s, int *sw, int *sh, int *dw, int *dh)
 int main(int argc, char **argv)
 {
     /* the three walls of vigil-bench walls (16 x 720p, 9 x 1080p, 36 x
-     * 360p: an exact half, which Vigil's decoder takes, against the
-     * letterboxed size it would scale to otherwise), and a 1080p camera
-     * in a 4x4 tile (an exact quarter, and the letterboxed size) */
+     * 360p: an exact half, which Vigil's decoder takes, against the box
+     * it would scale to otherwise), and a 1080p camera in a 4x4 tile (an
+     * exact quarter, and the box) */
     static const char *const defaults[] = {
-        "1280x720:476x268", "1920x1080:636x358", "640x360:320x180",
-        "640x360:316x178",  "1920x1080:480x270", "1920x1080:476x268"
+        "1280x720:478x268", "1920x1080:638x358", "640x360:320x180",
+        "640x360:318x178",  "1920x1080:480x270", "1920x1080:478x268"
     };
     const char *json_path = NULL;
     const char *sizes[16];

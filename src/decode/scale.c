@@ -96,10 +96,11 @@ int decode_scale_exact_sizes(const AVFrame *src, int w[], int h[])
 }
 
 /* Bilinear, but an exact half or quarter by averaging every source pixel
- * (libyuv's box kernels; bilinear there skips rows and columns): closer
- * to a Lanczos reference on both of vigil-scalers' pictures, and 4-17
- * times cheaper than bilinear to the letterboxed size (bench/RESULTS.md,
- * "Scalers, picture by picture"). */
+ * (libyuv's box kernels; bilinear at a quarter skips rows and columns).
+ * Against bilinear to the tile's box (vigil-scalers, bench/RESULTS.md):
+ * 4-19 times cheaper, much closer to a Lanczos reference on grain, and
+ * about as close on fine detail (a little less at a half, more at a
+ * quarter). */
 static enum FilterMode libyuv_filter(const AVFrame *src, const AVFrame *dst,
                                      bool nearest)
 {
