@@ -52,10 +52,13 @@ try:
     time.sleep(1.0)  # every tile has a fresh picture
     with open(out, "wb") as f:
         f.write(get("/api/snapshot.png?screen=main"))
+except BaseException:
+    print("screenshot: the wall's directory is kept: " + run)
+    raise
 finally:
     p.send_signal(signal.SIGTERM)
     p.wait(10)
-    shutil.rmtree(run, ignore_errors=True)
+shutil.rmtree(run, ignore_errors=True)
 img = Image.open(out).convert("RGB")
 print("screenshot: %s, %dx%d" % (out, img.width, img.height))
 if check:

@@ -235,7 +235,9 @@ static const struct opt wall_opts[] = {
       .example = "Asia/Shanghai" },
     { "fit", OPT_FIELD(struct config, fit, ENUM), .names = fit_names, .def = "letterbox",
       .help = "How a picture fills its tile: whole with bars, cropped to "
-              "fill, or stretched.",
+              "fill, or stretched. A picture within a percent of its "
+              "tile's shape fills it either way (no bars or crop of a "
+              "pixel).",
       .example = "fill" },
     { "labels", OPT_FIELD(struct config, labels, BOOL), .def = "true",
       .help = "The camera's name in the corner of each tile.",

@@ -77,9 +77,9 @@ void decoder_set_skip(struct decoder *d, int skip_loop_filter);
  * picture is scaled (decode/scale.h, on the calling worker thread) to
  * the size it will have in the tile's box (the tile less caps.inset), up
  * or down, unless within 1% of it (layout_near_size), or to an exact half
- * or quarter of the picture that the box shows as it is (averaged, a pixel
- * or two cut off its edges): bilinear, or with `nearest` the nearest
- * neighbour (about half the cost, and blocky). */
+ * or quarter of the picture that the box shows as it is (a pixel or two
+ * cut off its edges): bilinear (averaged at an exact quarter), or with
+ * `nearest` the nearest neighbour (about half the cost, and blocky). */
 void decoder_set_box(struct decoder *d, int w, int h, enum layout_fit fit,
                      bool nearest);
 

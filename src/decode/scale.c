@@ -8,7 +8,6 @@
 #include "decode/decode.h"
 #include "decode/scale.h"
 #include "frame/caps.h"
-#include "layout/layout.h"
 
 /* Rows padded to whole 64 bytes: swscale's x86 code writes whole blocks
  * of pixels past the end of a row (libyuv writes exactly its width), and
@@ -96,7 +95,9 @@ int decode_scale_exact_sizes(const AVFrame *src, int w[], int h[])
 }
 
 /* Bilinear, but an exact half or quarter by averaging every source pixel
- * (libyuv's box kernels; bilinear at a quarter skips rows and columns).
+ * (libyuv's box kernels: its bilinear takes a half by the same 2x2
+ * average, but a quarter by interpolating, which skips rows and columns;
+ * asking for the box at both says what is meant).
  * Against bilinear to the tile's box (vigil-scalers, bench/RESULTS.md):
  * 4-19 times cheaper, much closer to a Lanczos reference on grain, and
  * about as close on fine detail (a little less at a half, more at a

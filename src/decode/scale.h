@@ -38,9 +38,9 @@ struct decode_scaler {
 bool decode_scale_by_libyuv(const struct AVFrame *src);
 
 /* The sizes below src's that libyuv reaches by exact averages (a half, a
- * quarter), largest first, for a picture it scales: *w, *h get up to
+ * quarter), largest first, for a picture it scales: w[i] x h[i], up to
  * DECODE_EXACT_SIZES of them; returns how many. A picture scaled to one
- * is averaged (box), not bilinear. */
+ * is averaged (2x2, 4x4). */
 enum { DECODE_EXACT_SIZES = 2 };
 int decode_scale_exact_sizes(const struct AVFrame *src, int w[], int h[]);
 

@@ -113,7 +113,7 @@ void layout_fit_rect(enum layout_fit fit, int src_w, int src_h,
      * bars or a crop of a pixel or two would show as slivers, and would
      * keep a picture near the box (or an exact half of one) from being
      * shown as it is. The picture fills the box, stretched by a percent
-     * at most. */
+     * at most (2 pixels in a small box). */
     if (layout_near_size(out_dst->w, dst.w) &&
         layout_near_size(out_dst->h, dst.h) &&
         layout_near_size(out_src->w, src_w) &&

@@ -113,6 +113,13 @@ static void fit(void)
         CHECK_INT(s.y, 0);
         CHECK_INT(s.h, 720);
     }
+    /* the edge: 2 pixels' bars in a 225-high box are filled, 5 stay */
+    box = (struct layout_rect){ 0, 0, 400, 225 };
+    layout_fit_rect(LAYOUT_FIT_LETTERBOX, 1600, 893, box, &d, &s);
+    CHECK_INT(d.h, 225);
+    layout_fit_rect(LAYOUT_FIT_LETTERBOX, 1600, 880, box, &d, &s);
+    CHECK_INT(d.h, 220);
+    CHECK_INT(d.y, 2);
 }
 
 /* A full-screen picture in its bordered tile is centred, not scaled. */
