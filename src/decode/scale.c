@@ -218,6 +218,9 @@ int decode_scale(struct decode_scaler *s, const AVFrame *src, int w, int h,
         return decode_error_from_av(ret);
     }
     dst->color_range = AVCOL_RANGE_MPEG;
+    /* the source's matrix, said or implied by its size, not the size it
+     * is scaled to (the scalers keep the matrix: levels only change) */
+    dst->colorspace = frame_colour_space(src);
     bool scaled = w != src->width || h != src->height;
     ret = scaled && decode_scale_by_libyuv(src)
               ? run_libyuv(src, dst, nearest)

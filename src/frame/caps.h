@@ -41,4 +41,26 @@ static inline bool frame_full_range(const AVFrame *f)
            f->format == AV_PIX_FMT_YUVJ444P;
 }
 
+/* The colour space a picture's YUV is in: what it says, or, where it
+ * says nothing (many cameras), what its size implies, as players and SDL
+ * take it: BT.709 above standard definition, BT.601 up to it. Ask it of
+ * the camera's own picture: a picture scaled for a tile carries its
+ * source's (decode_scale() sets it), since 268 lines of a 720p camera are
+ * still BT.709. */
+static inline enum AVColorSpace frame_colour_space(const AVFrame *f)
+{
+    switch (f->colorspace) {
+    case AVCOL_SPC_BT709:
+    case AVCOL_SPC_FCC:
+    case AVCOL_SPC_BT470BG:
+    case AVCOL_SPC_SMPTE170M:
+    case AVCOL_SPC_SMPTE240M:
+    case AVCOL_SPC_BT2020_NCL:
+    case AVCOL_SPC_BT2020_CL:
+        return f->colorspace;
+    default:
+        return f->height > 576 ? AVCOL_SPC_BT709 : AVCOL_SPC_SMPTE170M;
+    }
+}
+
 #endif

@@ -17,23 +17,22 @@
 #include "frame/caps.h"
 #include "render/render_internal.h"
 
-/* The colour matrix of a picture: what it says, or (as SDL does for its
- * textures) BT.709 above standard definition and BT.601 up to it. */
+/* The colour matrix of a picture (frame_colour_space(): what it says,
+ * or what its camera's resolution implies). */
 static int colour_matrix(const AVFrame *f)
 {
-    switch (f->colorspace) {
+    switch (frame_colour_space(f)) {
     case AVCOL_SPC_BT709:
         return SWS_CS_ITU709;
-    case AVCOL_SPC_BT470BG:
-    case AVCOL_SPC_SMPTE170M:
-        return SWS_CS_ITU601;
+    case AVCOL_SPC_FCC:
+        return SWS_CS_FCC;
     case AVCOL_SPC_SMPTE240M:
         return SWS_CS_SMPTE240M;
     case AVCOL_SPC_BT2020_NCL:
     case AVCOL_SPC_BT2020_CL:
         return SWS_CS_BT2020;
     default:
-        return f->height > 576 ? SWS_CS_ITU709 : SWS_CS_ITU601;
+        return SWS_CS_ITU601;
     }
 }
 

@@ -11,6 +11,7 @@
 
 #include <libavutil/pixfmt.h>
 
+#include "frame/caps.h"
 #include "layout/layout.h"
 #include "render/render_internal.h"
 #include "render/scene.h"
@@ -93,11 +94,21 @@ static void upload(struct render *r, struct screen *s, int cam)
      * planar */
     Uint32 fmt = f->format == AV_PIX_FMT_NV12 ? SDL_PIXELFORMAT_NV12
                                               : SDL_PIXELFORMAT_IYUV;
+    /* The picture's matrix (frame_colour_space(), as the canvas takes
+     * it), not SDL's own guess from the texture's size, which ignores
+     * what a stream says. Pictures come at video levels (frame_caps), for
+     * which SDL2 has these two; its renderers fix a texture's matrix when
+     * it is made, from one setting for all. */
+    SDL_YUV_CONVERSION_MODE mode = frame_colour_space(f) == AVCOL_SPC_BT709
+                                       ? SDL_YUV_CONVERSION_BT709
+                                       : SDL_YUV_CONVERSION_BT601;
     if (!ct->tex || ct->w != f->width || ct->h != f->height ||
-        ct->fmt != fmt) {
+        ct->fmt != fmt || ct->mode != mode) {
         if (ct->tex) {
             SDL_DestroyTexture(ct->tex);
         }
+        SDL_SetYUVConversionMode(mode);
+        ct->mode = mode;
         ct->tex = SDL_CreateTexture(s->r, fmt, SDL_TEXTUREACCESS_STREAMING,
                                     f->width, f->height);
         ct->w = f->width;

@@ -54,6 +54,7 @@ struct cam_tex {
     SDL_Texture *tex;
     int w, h;
     Uint32 fmt;           /* SDL_PIXELFORMAT_IYUV or _NV12 */
+    SDL_YUV_CONVERSION_MODE mode; /* its picture's matrix */
     uint64_t gen;         /* held-frame generation uploaded */
     SDL_Texture *label;
     int label_size;

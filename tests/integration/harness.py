@@ -143,26 +143,30 @@ def barcode_boxes(width):
 
 
 def make_clip(name, colour, codec="h264", size="320x240", fps=15,
-              seconds=4, barcode=False, noise=False):
+              seconds=4, barcode=False, noise=False, bt709=False):
     """Encode a short looping clip once: flat colour, the camera's name
     and a frame counter (with barcode, also as white and black squares a
     machine can read: see barcode_boxes; with noise, grain that changes
     every frame, which costs a decoder about what a real scene does).
-    Returns the path."""
+    Its YUV is BT.601 (ffmpeg's own default), or with bt709 BT.709, as an
+    HD camera's is; either way the stream does not say which (many
+    cameras do not). Returns the path."""
     os.makedirs(CLIPS_DIR, exist_ok=True)
-    path = os.path.join(CLIPS_DIR, "%s-%s-%s-%d-%d%s%s-1s.%s.mkv"
+    path = os.path.join(CLIPS_DIR, "%s-%s-%s-%d-%d%s%s%s-1s.%s.mkv"
                         % (name, colour, size, fps, seconds,
                            "-bc%d" % barcode_boxes(int(size.split("x")[0]))
                            [0][2] if barcode else "",
-                           "-noise" if noise else "", codec))
+                           "-noise" if noise else "",
+                           "-709" if bt709 else "", codec))
     if os.path.exists(path):
         return path
     r, g, b = COLOURS[colour]
-    src = ("color=c=0x%02x%02x%02x:s=%s:r=%d,"
+    src = ("color=c=0x%02x%02x%02x:s=%s:r=%d,%s"
            "drawtext=fontfile=%s:text=%s:fontsize=20:fontcolor=black:"
            "x=8:y=8,drawtext=fontfile=%s:text=%%{n}:fontsize=20:"
-           "fontcolor=black:x=8:y=32" % (r, g, b, size, fps, FONT, name,
-                                         FONT))
+           "fontcolor=black:x=8:y=32" % (r, g, b, size, fps,
+                                         "format=rgb24," if bt709 else "",
+                                         FONT, name, FONT))
     if noise:
         src += ",noise=alls=24:allf=t"
     if barcode:
@@ -172,6 +176,9 @@ def make_clip(name, colour, codec="h264", size="320x240", fps=15,
                     "drawbox=x=%d:y=%d:w=%d:h=%d:t=fill:color=white:"
                     "enable='gte(mod(n\\,%d)\\,%d)'"
                     % (x, y, side, side, x, y, side, side, 2 << k, 1 << k))
+    if bt709:
+        # drawn in RGB, converted once at the end
+        src += ",scale=out_color_matrix=bt709:out_range=tv,format=yuv420p"
     enc = {
         # one slice per picture (zerolatency slices by thread): the
         # server's payloader repeats SPS and PPS before every slice of a

@@ -19,11 +19,15 @@ from harness import (COLOURS, RtspServer, Vigil, check, finish, log,
                      make_clip, near, read_barcode, spawn, tile_picture,
                      tile_rects, wait_for)
 
-# camera: (colour, size); the tiles are 638x358 inside their border
+# camera: (colour, size); the tiles are 638x358 inside their border. The
+# 720p camera's YUV is BT.709, as an HD camera's is, and like the others
+# its stream does not say so: shown with BT.601, its magenta would be 26
+# levels off.
 CAMS = {"wide": ("red", "640x360"), "four3": ("green", "480x360"),
-        "tall": ("blue", "360x640"), "big": ("yellow", "1280x720")}
+        "tall": ("blue", "360x640"), "big": ("magenta", "1280x720")}
 BG = (14, 14, 16)  # a tile's background
-srv = RtspServer({c: make_clip(c, col, size=size, barcode=True)
+srv = RtspServer({c: make_clip(c, col, size=size, barcode=True,
+                               bt709=c == "big")
                   for c, (col, size) in CAMS.items()})
 rects = tile_rects((2, 2), 1280, 720)
 
@@ -77,6 +81,11 @@ def check_fit(path, fit):
         check(all(near(c, COLOURS[col], 45) for c in got),
               "%s, %s: the picture's colour reaches its edges %s (%s)"
               % (what, cam, dst, got))
+        # the colour itself, away from the name, counter and edges: the
+        # matrix its size implies (BT.709 above 576 lines), on every path
+        mid = img.getpixel((dst[0] + dst[2] // 4, dst[1] + dst[3] * 3 // 4))
+        check(near(mid, COLOURS[col], 14), "%s, %s: the colour is %s (%s)"
+              % (what, cam, COLOURS[col], mid))
         box = tile_picture(rects[t], "stretch", sw, sh)[0]
         if dst != box:
             out = [img.getpixel(p) for p in inside(dst, -1)

@@ -4,7 +4,7 @@
  * row) and whatever its width (swscale's x86 code writes whole blocks of
  * pixels past the end of a row); a picture within 2 pixels of its place
  * is centred, not scaled; one that is not is scaled into it; a crop
- * shows the part asked for. */
+ * shows the part asked for; the colour matrix is the picture's own. */
 #include <stdlib.h>
 
 #include <libavutil/frame.h>
@@ -207,6 +207,36 @@ static void refused(void)
     canvas_scaler_free(&cs);
 }
 
+/* The colour matrix: what a picture says, or what its own size implies
+ * (BT.709 above 576 lines). Y 81, U 90, V 240 is red in BT.601 (RGB 254,
+ * 0, 0) and RGB 255, 24, 0 in BT.709. */
+static void matrix(void)
+{
+    SDL_Surface *c = canvas;
+    static const struct {
+        int w, h;
+        enum AVColorSpace says;
+        uint32_t rgb;
+    } cases[] = {
+        { 160, 90, AVCOL_SPC_UNSPECIFIED, 0xfe0000 },
+        { 160, 90, AVCOL_SPC_BT709, 0xff1800 },
+        { 1280, 720, AVCOL_SPC_UNSPECIFIED, 0xff1800 },
+        { 1280, 720, AVCOL_SPC_SMPTE170M, 0xfe0000 },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct canvas_scaler cs = { 0 };
+        AVFrame *f = picture(cases[i].w, cases[i].h, 81, 90, 240, 0);
+        f->colorspace = cases[i].says;
+        clear(c);
+        struct layout_rect d = { 10, 10, 160, 90 };
+        struct layout_rect s = { 0, 0, cases[i].w, cases[i].h };
+        CHECK_INT(put(&cs, c, f, s, d, NULL), 0);
+        CHECK(exactly(c, d, cases[i].rgb));
+        av_frame_free(&f);
+        canvas_scaler_free(&cs);
+    }
+}
+
 int main(void)
 {
     canvas = canvas_create(CW, CH);
@@ -215,6 +245,7 @@ int main(void)
     RUN(near_sizes_are_centred);
     RUN(scaled_and_cropped);
     RUN(refused);
+    RUN(matrix);
     canvas_destroy(canvas);
     canvas_destroy(NULL);
     return test_done();

@@ -2,7 +2,8 @@
  * through libyuv (bilinear, or the nearest neighbour; an exact half or
  * quarter averaged), other formats and
  * full-range pictures through swscale, all into limited-range YUV420P of
- * the size asked for, with the source's properties; the picture buffers
+ * the size asked for, with the source's properties (its colour matrix
+ * too, said or implied by its own size); the picture buffers
  * come back from a pool and stay valid after the scaler is gone. */
 #include <stdlib.h>
 
@@ -10,6 +11,7 @@
 #include <libyuv/scale.h>
 
 #include "decode/scale.h"
+#include "frame/caps.h"
 #include "test.h"
 
 /* A w x h picture of format fmt: its left half luma yl, its right half yr,
@@ -321,6 +323,41 @@ static void pooled(void)
     av_frame_free(&src);
 }
 
+/* A scaled picture keeps its camera's colour matrix: the one it says,
+ * or, where it says none, the one its own size implies (BT.709 above
+ * 576 lines), not the one its tile's size would. */
+static void colour_space(void)
+{
+    static const struct {
+        int w, h, to_w, to_h;
+        enum AVColorSpace says, kept;
+    } cases[] = {
+        { 1280, 720, 478, 268, AVCOL_SPC_UNSPECIFIED, AVCOL_SPC_BT709 },
+        { 1920, 1080, 480, 270, AVCOL_SPC_UNSPECIFIED, AVCOL_SPC_BT709 },
+        { 640, 360, 320, 180, AVCOL_SPC_UNSPECIFIED, AVCOL_SPC_SMPTE170M },
+        { 320, 180, 1280, 720, AVCOL_SPC_UNSPECIFIED, AVCOL_SPC_SMPTE170M },
+        { 1280, 720, 478, 268, AVCOL_SPC_BT470BG, AVCOL_SPC_BT470BG },
+        { 640, 360, 318, 178, AVCOL_SPC_BT709, AVCOL_SPC_BT709 },
+        { 1280, 720, 1280, 720, AVCOL_SPC_UNSPECIFIED, AVCOL_SPC_BT709 },
+    };
+    struct decode_scaler s = { 0 };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        AVFrame *src = picture(cases[i].w, cases[i].h, AV_PIX_FMT_YUV420P,
+                               60, 60, 128, 128);
+        src->colorspace = cases[i].says;
+        AVFrame *o = NULL;
+        CHECK_INT(decode_scale(&s, src, cases[i].to_w, cases[i].to_h, false,
+                               &o),
+                  0);
+        CHECK_INT(o ? (int)o->colorspace : -1, (int)cases[i].kept);
+        /* and what the canvas then converts it with */
+        CHECK_INT(o ? (int)frame_colour_space(o) : -1, (int)cases[i].kept);
+        av_frame_free(&o);
+        av_frame_free(&src);
+    }
+    decode_scaler_uninit(&s);
+}
+
 int main(void)
 {
     RUN(scaled_by_libyuv);
@@ -328,5 +365,6 @@ int main(void)
     RUN(sizes);
     RUN(other_formats_by_swscale);
     RUN(pooled);
+    RUN(colour_space);
     return test_done();
 }
