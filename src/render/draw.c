@@ -68,18 +68,19 @@ static void fill(SDL_Renderer *sr, const SDL_Rect *rect, SDL_Color c)
 
 /* Draw t with a translucent box behind it; anchor: 0 bottom-left of rect,
  * 1 centred at (cx, cy). */
-static void draw_boxed(SDL_Renderer *sr, SDL_Texture *t, int x, int y,
-                       int centred, SDL_Color box)
+static SDL_Rect draw_boxed(SDL_Renderer *sr, SDL_Texture *t, int x, int y,
+                           int centred, SDL_Color box)
 {
     int tw, th;
     if (!t || SDL_QueryTexture(t, NULL, NULL, &tw, &th) != 0) {
-        return;
+        return (SDL_Rect){ 0 };
     }
     SDL_Rect dst = { centred ? x - tw / 2 : x, centred ? y - th / 2 : y - th,
                      tw, th };
     SDL_Rect bg = { dst.x - 4, dst.y - 2, tw + 8, th + 4 };
     fill(sr, &bg, box);
     SDL_RenderCopy(sr, t, NULL, &dst);
+    return bg;
 }
 
 static void upload(struct render *r, struct screen *s, int cam)
@@ -205,6 +206,17 @@ static void draw_picture(struct render *r, struct screen *s, int cam,
     }
 }
 
+/* What a tile shows that moves with the clock: its camera's seconds out
+ * of live (-1 while live, or for a blank tile). */
+static int64_t tile_clock(const struct render *r, int cam, int64_t now)
+{
+    if (cam < 0 || cam >= r->n_cams) {
+        return -1;
+    }
+    const struct scene_cam *sc = &r->scene->cams[cam];
+    return sc->state == SCENE_CAM_LIVE ? -1 : (now - sc->since_ns) / VT_S;
+}
+
 static void draw_tile(struct render *r, struct screen *s, int cam,
                       struct layout_rect rc, int64_t now)
 {
@@ -225,7 +237,7 @@ static void draw_tile(struct render *r, struct screen *s, int cam,
         static const char *const what[] = { "connecting", "live", "stalled",
                                             "down" };
         char line[64];
-        int64_t secs = (now - sc->since_ns) / VT_S;
+        int64_t secs = tile_clock(r, cam, now);
         snprintf(line, sizeof(line), "%s %s",
                  sc->state == SCENE_CAM_CONNECTING ? "CONNECTING"
                                                    : "NO SIGNAL",
@@ -261,12 +273,28 @@ static void draw_tile(struct render *r, struct screen *s, int cam,
     }
 }
 
+/* Where a screen's overlays lie (for redrawing what is under them). */
+static void note_overlay(struct screen *s, SDL_Rect at)
+{
+    int max = (int)(sizeof(s->over) / sizeof(s->over[0]));
+    if (at.w <= 0 || at.h <= 0) {
+        return;
+    }
+    if (s->n_over < max) {
+        s->over[s->n_over++] = at;
+    } else {
+        /* more than fit: the last one grows to cover them */
+        SDL_UnionRect(&s->over[max - 1], &at, &s->over[max - 1]);
+    }
+}
+
 /* Wall-wide overlays: the alert banner across the top (open alerts, also
  * for cameras not on this page) and the override status line at the
- * bottom right. */
+ * bottom right. Where they lie is kept in s->over. */
 static void draw_overlays(struct render *r, int si)
 {
     struct screen *s = &r->screens[si];
+    s->n_over = 0;
     const struct scene *sc = r->scene;
     const char *status_line = sc->screens[si].status_line;
     int fsize = s->h / 40;
@@ -286,6 +314,7 @@ static void draw_overlays(struct render *r, int si)
         }
         SDL_Rect bar = { 0, 0, s->w, th + 8 };
         fill(s->r, &bar, (SDL_Color){ 170, 20, 20, 200 });
+        note_overlay(s, bar);
         if (t) {
             int tw;
             SDL_QueryTexture(t, NULL, NULL, &tw, NULL);
@@ -308,7 +337,8 @@ static void draw_overlays(struct render *r, int si)
         for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
             SDL_Texture *t = text_texture(r, s->r, fsize + 4, lines[i],
                                           (SDL_Color){ 255, 255, 255, 255 });
-            draw_boxed(s->r, t, s->w / 4, y, 0, (SDL_Color){ 0, 0, 0, 210 });
+            note_overlay(s, draw_boxed(s->r, t, s->w / 4, y, 0,
+                                       (SDL_Color){ 0, 0, 0, 210 }));
             if (t) {
                 int th;
                 SDL_QueryTexture(t, NULL, NULL, NULL, &th);
@@ -322,8 +352,8 @@ static void draw_overlays(struct render *r, int si)
                                       (SDL_Color){ 255, 220, 60, 255 });
         int tw, th;
         if (t && SDL_QueryTexture(t, NULL, NULL, &tw, &th) == 0) {
-            draw_boxed(s->r, t, s->w - tw - 10, s->h - 6, 0,
-                       (SDL_Color){ 0, 0, 0, 190 });
+            note_overlay(s, draw_boxed(s->r, t, s->w - tw - 10, s->h - 6,
+                                       0, (SDL_Color){ 0, 0, 0, 190 }));
             SDL_DestroyTexture(t);
         }
     }
@@ -355,8 +385,8 @@ static void release_hidden(struct render *r, struct screen *s,
     }
 }
 
-/* Anything drawn over the tiles or changing by the clock: then the whole
- * screen is drawn again. */
+/* Anything drawn over the tiles: the tiles under it are drawn again,
+ * and it over them, when one of them changes. */
 static int screen_overlaid(const struct render *r, int si)
 {
     return r->scene->n_open_alerts > 0 ||
@@ -403,6 +433,32 @@ static void present(SDL_Renderer *sr, SDL_Texture *t)
     SDL_RenderPresent(sr);
 }
 
+/* A rectangle this composition drew, for the window (all of the screen
+ * when there are more than the list holds). */
+static void add_dirty(struct screen *s, SDL_Rect at)
+{
+    if (s->n_dirty == 1 && s->dirty[0].w == s->w && s->dirty[0].h == s->h) {
+        return;
+    }
+    if (s->n_dirty < (int)(sizeof(s->dirty) / sizeof(s->dirty[0]))) {
+        s->dirty[s->n_dirty++] = at;
+    } else {
+        s->n_dirty = 1;
+        s->dirty[0] = (SDL_Rect){ 0, 0, s->w, s->h };
+    }
+}
+
+/* A tile lies under one of the screen's overlays. */
+static int under_overlay(const struct screen *s, SDL_Rect at)
+{
+    for (int i = 0; i < s->n_over; i++) {
+        if (SDL_HasIntersection(&at, &s->over[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 void render_compose(struct render *r, int si, int64_t now)
 {
     struct screen *s = &r->screens[si];
@@ -410,42 +466,63 @@ void render_compose(struct render *r, int si, int64_t now)
     if (s->target) {
         SDL_SetRenderTarget(s->r, s->target);
     }
-    /* The canvas keeps what was drawn: with the same scene and nothing
-     * drawn over the tiles, only tiles with a new picture are drawn (each
-     * draw_tile paints its whole tile). */
-    int new_scene = s->drawn_scene != r->scene_seq;
-    int overlaid = screen_overlaid(r, si) || render_any_overlay(r);
-    /* an overlay that just went (the help) must be painted over too */
-    int full = new_scene || overlaid || s->was_overlaid;
-    s->was_overlaid = overlaid;
-    if (new_scene) {
-        release_hidden(r, s, ss);
-    }
+    /* The canvas keeps what was drawn: with the same scene, only tiles
+     * with a new picture, or a "for N s" that moved, are drawn (each
+     * draw_tile paints its whole tile); where one lies under an overlay
+     * (the alert banner, the status line, the help), every tile under it
+     * is drawn again and the overlays over them. What the overlays say
+     * comes with the scene (the help with a redraw), which draws all. */
+    int full = s->drawn_scene != r->scene_seq;
     if (full) {
+        release_hidden(r, s, ss);
         SDL_SetRenderDrawColor(s->r, 0, 0, 0, 255);
         SDL_RenderClear(s->r);
+        s->n_over = 0;
     }
     s->n_dirty = full ? 1 : 0;
     s->dirty[0] = (SDL_Rect){ 0, 0, s->w, s->h };
-    if (ss->layout >= 0) {
-        const struct layout *l = &r->scene->cfg->layouts[ss->layout];
-        for (int t = 0; t < ss->n_tiles && t < l->n_cells; t++) {
-            int c = ss->cams[t];
-            uint64_t gen = c >= 0 ? r->held[c].gen : 0;
-            if (!full && gen == s->drawn_gen[t]) {
-                continue;
-            }
-            struct layout_rect rc = layout_tile_rect(l, t, s->w, s->h);
-            draw_tile(r, s, c, rc, now);
-            if (!full && s->n_dirty < (int)(sizeof(s->dirty) /
-                                            sizeof(s->dirty[0]))) {
-                s->dirty[s->n_dirty++] = (SDL_Rect){ rc.x, rc.y, rc.w, rc.h };
-            }
-            s->drawn_gen[t] = gen;
-            render_note_latency(r, c);
+    const struct layout *l =
+        ss->layout >= 0 ? &r->scene->cfg->layouts[ss->layout] : NULL;
+    int n = l ? (ss->n_tiles < l->n_cells ? ss->n_tiles : l->n_cells) : 0;
+    int over = !full && s->n_over > 0 && screen_overlaid(r, si);
+    int redraw[64] = { 0 }, under_changed = 0;
+    SDL_Rect rects[64];
+    for (int t = 0; t < n && t < 64; t++) {
+        int c = ss->cams[t];
+        struct layout_rect rc = layout_tile_rect(l, t, s->w, s->h);
+        rects[t] = (SDL_Rect){ rc.x, rc.y, rc.w, rc.h };
+        uint64_t gen = c >= 0 ? r->held[c].gen : 0;
+        redraw[t] = full || gen != s->drawn_gen[t] ||
+                    tile_clock(r, c, now) != s->drawn_clock[t];
+        under_changed |= redraw[t] && over && under_overlay(s, rects[t]);
+    }
+    if (under_changed) {
+        /* what lies under the overlays from scratch: the background,
+         * every tile there, then the overlays, blended once */
+        for (int i = 0; i < s->n_over; i++) {
+            fill(s->r, &s->over[i], (SDL_Color){ 0, 0, 0, 255 });
+            add_dirty(s, s->over[i]);
+        }
+        for (int t = 0; t < n && t < 64; t++) {
+            redraw[t] |= under_overlay(s, rects[t]);
         }
     }
-    if (full) {
+    for (int t = 0; t < n && t < 64; t++) {
+        if (!redraw[t]) {
+            continue;
+        }
+        int c = ss->cams[t];
+        draw_tile(r, s, c, (struct layout_rect){ rects[t].x, rects[t].y,
+                                                 rects[t].w, rects[t].h },
+                  now);
+        if (!full) {
+            add_dirty(s, rects[t]);
+        }
+        s->drawn_gen[t] = c >= 0 ? r->held[c].gen : 0;
+        s->drawn_clock[t] = tile_clock(r, c, now);
+        render_note_latency(r, c);
+    }
+    if (full || under_changed) {
         draw_overlays(r, si);
     }
     s->drawn_scene = r->scene_seq;

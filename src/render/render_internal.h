@@ -76,8 +76,10 @@ struct screen {
     struct cam_tex *tex;  /* per camera */
     /* what the canvas holds, for redrawing only the tiles that changed */
     uint64_t drawn_scene;    /* scene_seq drawn in full */
-    int was_overlaid;        /* the last composition had overlays */
     uint64_t drawn_gen[64];  /* per tile: held-frame generation drawn */
+    int64_t drawn_clock[64]; /* per tile: its "for N s" drawn (-1: none) */
+    SDL_Rect over[8];        /* where the overlays lie, as last drawn */
+    int n_over;
     atomic_uint_fast64_t frames, ns; /* compositions and their cost */
     /* page switch: from the change to the first composition in which
      * every tile of a live camera shows a fresh picture */
@@ -150,7 +152,8 @@ struct render {
 /* Compose screen si from the drawn scene (only the tiles whose picture
  * changed, unless the scene, an overlay or the clock says otherwise). */
 void render_compose(struct render *r, int si, int64_t now);
-/* Anything drawn over the tiles of any screen (a camera not live). */
+/* A camera not live on any screen: its tile's "for N s" moves with the
+ * clock. */
 int render_any_overlay(struct render *r);
 /* Forget every label texture (names may have changed). */
 void render_drop_labels(struct render *r);

@@ -8,7 +8,9 @@ read back off the X display). On each, every tile shows its own camera
 (colour), at the place and scale the wall's fit says (the edges of the
 picture, the bars beside it, a frame-counter barcode read through the same
 mapping), for each fit and for pictures wider, narrower and larger than
-their tiles; a camera that stalls is dimmed alike."""
+their tiles; a camera that stalls is dimmed alike; with overlays up (a
+stalled tile's seconds, the alert banner) only what changed is drawn again,
+the banner blended once."""
 import os
 import subprocess
 import time
@@ -119,7 +121,59 @@ def check_dim(path, wall):
     check(near(img.getpixel((rects[1][0] + 200, rects[1][1] + 180)),
                COLOURS["green"], 45), "%s: a live camera beside it is not"
           % path)
+    check_overlays(path, wall)
     srv.command("thaw", "wide")
+
+
+def crop_differs(a, b, box):
+    return a.crop(box).tobytes() != b.crop(box).tobytes()
+
+
+def check_overlays(path, wall):
+    """With overlays up (the stalled tile's NO SIGNAL and its "for N s",
+    the alert banner across the top), only what changed is drawn again:
+    the live tiles still show new pictures, those under the banner too,
+    the stalled tile's seconds move, and the banner is blended over the
+    tiles once, not again over itself composition after composition."""
+    ok = wait_for(lambda: wall.status().get("alerts"), 15, "an alert")
+    check(ok, "%s: the stalled camera's alert is open" % path)
+    # a second one, away from the banner: its tile is drawn again only
+    # for its seconds
+    srv.command("freeze", "tall")
+    ok = wait_for(lambda: wall.camera("tall")["state"] != "live", 10,
+                  "stalled")
+    check(ok, "%s: the second frozen camera is no longer live" % path)
+    time.sleep(0.5)
+    a = wall.snapshot()
+    time.sleep(1.6)
+    b = wall.snapshot()
+    pic = tile_picture(rects[3], "stretch", 1280, 720)
+    na, nb = read_barcode(a, pic, 1280), read_barcode(b, pic, 1280)
+    check(na is not None and nb is not None and na != nb,
+          "%s, overlays up: a live tile shows new pictures (%s, %s)"
+          % (path, na, nb))
+    x, y = rects[1][0], rects[1][1]
+    # four3's frame counter (drawn at 8, 32 in its picture), just below
+    # the banner, in a tile the banner lies over
+    check(crop_differs(a, b, (x + 8, y + 34, x + 90, y + 52)),
+          "%s, overlays up: a tile under the banner shows new pictures"
+          % path)
+    for t in (0, 2):
+        x0, y0, w0, h0 = rects[t]
+        check(crop_differs(a, b, (x0 + w0 // 4, y0 + h0 // 2 + 8,
+                                  x0 + w0 * 3 // 4, y0 + h0 // 2 + 36)),
+              "%s: the stalled tile %d's seconds move" % (path, t))
+    # the banner (170, 20, 20 at 200 of 255) over four3's green and over
+    # the black border between the tiles, right of its text
+    for img in (a, b):
+        over = img.getpixel((x + rects[1][2] - 20, 3))
+        border = img.getpixel((x, 3))
+        check(near(over, (140, 59, 29), 14) and near(border, (133, 16, 16),
+                                                     14),
+              "%s: the banner is blended once (%s over green, %s over the "
+              "border)" % (path, over, border))
+    srv.command("thaw", "tall")
+    wait_for(lambda: wall.camera("tall")["state"] == "live", 15, "live")
 
 
 def check_path(path):
