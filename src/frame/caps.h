@@ -43,10 +43,11 @@ static inline bool frame_full_range(const AVFrame *f)
 
 /* The colour space a picture's YUV is in: what it says, or, where it
  * says nothing (many cameras), what its size implies, as players and SDL
- * take it: BT.709 above standard definition, BT.601 up to it. Ask it of
- * the camera's own picture: a picture scaled for a tile carries its
- * source's (decode_scale() sets it), since 268 lines of a 720p camera are
- * still BT.709. */
+ * take it: BT.709 above standard definition, BT.601 up to it, and BT.601
+ * for full range (JPEG's, whatever the size). Ask it of the camera's own
+ * picture: a picture scaled for a tile carries its source's
+ * (decode_scale() sets it), since 268 lines of a 720p camera are still
+ * BT.709. */
 static inline enum AVColorSpace frame_colour_space(const AVFrame *f)
 {
     switch (f->colorspace) {
@@ -59,7 +60,8 @@ static inline enum AVColorSpace frame_colour_space(const AVFrame *f)
     case AVCOL_SPC_BT2020_CL:
         return f->colorspace;
     default:
-        return f->height > 576 ? AVCOL_SPC_BT709 : AVCOL_SPC_SMPTE170M;
+        return f->height > 576 && !frame_full_range(f) ? AVCOL_SPC_BT709
+                                                        : AVCOL_SPC_SMPTE170M;
     }
 }
 

@@ -98,11 +98,16 @@ static void upload(struct render *r, struct screen *s, int cam)
     /* The picture's matrix (frame_colour_space(), as the canvas takes
      * it), not SDL's own guess from the texture's size, which ignores
      * what a stream says. Pictures come at video levels (frame_caps), for
-     * which SDL2 has these two; its renderers fix a texture's matrix when
-     * it is made, from one setting for all. */
-    SDL_YUV_CONVERSION_MODE mode = frame_colour_space(f) == AVCOL_SPC_BT709
-                                       ? SDL_YUV_CONVERSION_BT709
-                                       : SDL_YUV_CONVERSION_BT601;
+     * which SDL2 has two matrices (BT.709 the nearer for the wide-gamut
+     * ones), set for all at once: SDL 2.26's renderers fix a texture's
+     * when it is made, others read it when their queue is drawn
+     * (draw_picture() sees to both). */
+    enum AVColorSpace csp = frame_colour_space(f);
+    SDL_YUV_CONVERSION_MODE mode =
+        csp == AVCOL_SPC_BT709 || csp == AVCOL_SPC_BT2020_NCL ||
+                csp == AVCOL_SPC_BT2020_CL || csp == AVCOL_SPC_SMPTE240M
+            ? SDL_YUV_CONVERSION_BT709
+            : SDL_YUV_CONVERSION_BT601;
     if (!ct->tex || ct->w != f->width || ct->h != f->height ||
         ct->fmt != fmt || ct->mode != mode) {
         if (ct->tex) {
@@ -196,6 +201,11 @@ static void draw_picture(struct render *r, struct screen *s, int cam,
         SDL_Rect dr = { d.x, d.y, d.w, d.h };
         Uint8 m = live ? 255 : 70;
         SDL_SetTextureColorMod(ct->tex, m, m, m);
+        if (SDL_GetYUVConversionMode() != ct->mode) {
+            /* what is queued is drawn with the matrix it was queued with */
+            SDL_RenderFlush(sr);
+            SDL_SetYUVConversionMode(ct->mode);
+        }
         SDL_RenderCopy(sr, ct->tex, &srr, &dr);
     }
     fill_around(sr, inner, d);
@@ -232,6 +242,9 @@ static void draw_tile(struct render *r, struct screen *s, int cam,
     const struct scene_cam *sc = &r->scene->cams[cam];
     struct cam_tex *ct = &s->tex[cam];
     draw_picture(r, s, cam, inner, sc->state == SCENE_CAM_LIVE);
+    /* the tile's text stays in the tile (a narrow one's NO SIGNAL would
+     * reach its neighbour, which is not drawn again with it) */
+    SDL_RenderSetClipRect(sr, &inner);
     int fsize = inner.h / 16;
     if (sc->state != SCENE_CAM_LIVE) {
         static const char *const what[] = { "connecting", "live", "stalled",
@@ -271,6 +284,7 @@ static void draw_tile(struct render *r, struct screen *s, int cam,
         draw_boxed(sr, ct->label, inner.x + 6, inner.y + inner.h - 4, 0,
                    (SDL_Color){ 0, 0, 0, 150 });
     }
+    SDL_RenderSetClipRect(sr, NULL);
 }
 
 /* Where a screen's overlays lie (for redrawing what is under them). */

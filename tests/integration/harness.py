@@ -143,21 +143,23 @@ def barcode_boxes(width):
 
 
 def make_clip(name, colour, codec="h264", size="320x240", fps=15,
-              seconds=4, barcode=False, noise=False, bt709=False):
+              seconds=4, barcode=False, noise=False, bt709=False,
+              tagged=False):
     """Encode a short looping clip once: flat colour, the camera's name
     and a frame counter (with barcode, also as white and black squares a
     machine can read: see barcode_boxes; with noise, grain that changes
     every frame, which costs a decoder about what a real scene does).
     Its YUV is BT.601 (ffmpeg's own default), or with bt709 BT.709, as an
-    HD camera's is; either way the stream does not say which (many
-    cameras do not). Returns the path."""
+    HD camera's is; the stream does not say which (many cameras do not),
+    or with tagged it does. Returns the path."""
     os.makedirs(CLIPS_DIR, exist_ok=True)
-    path = os.path.join(CLIPS_DIR, "%s-%s-%s-%d-%d%s%s%s-1s.%s.mkv"
+    path = os.path.join(CLIPS_DIR, "%s-%s-%s-%d-%d%s%s%s%s-1s.%s.mkv"
                         % (name, colour, size, fps, seconds,
                            "-bc%d" % barcode_boxes(int(size.split("x")[0]))
                            [0][2] if barcode else "",
                            "-noise" if noise else "",
-                           "-709" if bt709 else "", codec))
+                           "-709" if bt709 else "",
+                           "t" if bt709 and tagged else "", codec))
     if os.path.exists(path):
         return path
     r, g, b = COLOURS[colour]
@@ -195,6 +197,9 @@ def make_clip(name, colour, codec="h264", size="320x240", fps=15,
                   # standard ones are assumed
                   "-huffman", "default"],
     }[codec]
+    if bt709 and tagged:
+        enc += ["-colorspace", "bt709", "-color_primaries", "bt709",
+                "-color_trc", "bt709"]
     if noise:
         # at a camera's bit rate (0.2 bit a pixel: 2.8 Mbit/s at 720p15)
         w, h = map(int, size.split("x"))

@@ -8,9 +8,9 @@ read back off the X display). On each, every tile shows its own camera
 (colour), at the place and scale the wall's fit says (the edges of the
 picture, the bars beside it, a frame-counter barcode read through the same
 mapping), for each fit and for pictures wider, narrower and larger than
-their tiles; a camera that stalls is dimmed alike; with overlays up (a
-stalled tile's seconds, the alert banner) only what changed is drawn again,
-the banner blended once."""
+their tiles; colours with their stream's matrix, said or implied; a
+camera that stalls is dimmed alike; with overlays up (a stalled tile's
+seconds, the alert banner) live tiles move, the banner blended once."""
 import os
 import subprocess
 import time
@@ -24,12 +24,14 @@ from harness import (COLOURS, RtspServer, Vigil, check, finish, log,
 # camera: (colour, size); the tiles are 638x358 inside their border. The
 # 720p camera's YUV is BT.709, as an HD camera's is, and like the others
 # its stream does not say so: shown with BT.601, its magenta would be 26
-# levels off.
+# levels off. The 640x360 one is BT.709 too and says so, against what its
+# size implies (SDL's own guess would put its red 18 levels off).
 CAMS = {"wide": ("red", "640x360"), "four3": ("green", "480x360"),
         "tall": ("blue", "360x640"), "big": ("magenta", "1280x720")}
 BG = (14, 14, 16)  # a tile's background
 srv = RtspServer({c: make_clip(c, col, size=size, barcode=True,
-                               bt709=c == "big")
+                               bt709=c in ("big", "wide"),
+                               tagged=c == "wide")
                   for c, (col, size) in CAMS.items()})
 rects = tile_rects((2, 2), 1280, 720)
 
@@ -130,11 +132,12 @@ def crop_differs(a, b, box):
 
 
 def check_overlays(path, wall):
-    """With overlays up (the stalled tile's NO SIGNAL and its "for N s",
-    the alert banner across the top), only what changed is drawn again:
-    the live tiles still show new pictures, those under the banner too,
-    the stalled tile's seconds move, and the banner is blended over the
-    tiles once, not again over itself composition after composition."""
+    """With overlays up (the stalled tiles' NO SIGNAL and "for N s",
+    the alert banner across the top), where only what changed is drawn
+    again (what that saves is in bench/RESULTS.md): the live tiles still
+    show new pictures, those under the banner too, the stalled tiles'
+    seconds move, and the banner is blended over the tiles once, not
+    again over itself composition after composition."""
     ok = wait_for(lambda: wall.status().get("alerts"), 15, "an alert")
     check(ok, "%s: the stalled camera's alert is open" % path)
     # a second one, away from the banner: its tile is drawn again only

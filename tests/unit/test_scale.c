@@ -325,7 +325,7 @@ static void pooled(void)
 
 /* A scaled picture keeps its camera's colour matrix: the one it says,
  * or, where it says none, the one its own size implies (BT.709 above
- * 576 lines), not the one its tile's size would. */
+ * 576 lines; BT.601 at full range), not the one its tile's size would. */
 static void colour_space(void)
 {
     static const struct {
@@ -355,6 +355,14 @@ static void colour_space(void)
         av_frame_free(&o);
         av_frame_free(&src);
     }
+    /* full range (JPEG's levels) is BT.601 at any size */
+    AVFrame *j = picture(1280, 720, AV_PIX_FMT_YUVJ420P, 60, 60, 128, 128);
+    CHECK_INT((int)frame_colour_space(j), (int)AVCOL_SPC_SMPTE170M);
+    AVFrame *o = NULL;
+    CHECK_INT(decode_scale(&s, j, 478, 268, false, &o), 0);
+    CHECK_INT(o ? (int)o->colorspace : -1, (int)AVCOL_SPC_SMPTE170M);
+    av_frame_free(&o);
+    av_frame_free(&j);
     decode_scaler_uninit(&s);
 }
 
