@@ -107,7 +107,10 @@ static void gpu_renderer(struct render *r, struct screen *s,
     }
     if (s->r) {
         SDL_RenderSetLogicalSize(s->r, s->w, s->h);
-        s->target = SDL_CreateTexture(s->r, SDL_PIXELFORMAT_ARGB8888,
+        /* ABGR8888 (GL's own RGBA order): SDL 2.26's GLES2 renderer
+         * reads an ARGB8888 target back with red and blue swapped, which
+         * snapshots would show; its OpenGL one reads either right */
+        s->target = SDL_CreateTexture(s->r, SDL_PIXELFORMAT_ABGR8888,
                                       SDL_TEXTUREACCESS_TARGET, s->w, s->h);
         if (!s->target) {
             SDL_DestroyRenderer(s->r); /* the canvas, then */

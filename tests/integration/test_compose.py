@@ -2,8 +2,8 @@
 """Pictures composed the same way on every render path: the software
 canvas (swscale converts each decoded picture straight into its tile),
 the GPU renderer (SDL's OpenGL renderer scaling the pictures' textures)
-headless through EGL with SDL's offscreen driver and in a window, both on
-Mesa's llvmpipe here, and a software window (the canvas put on the screen,
+headless through EGL with SDL's offscreen driver (and its GLES2 renderer
+there) and in a window, all on Mesa's llvmpipe here, and a software window (the canvas put on the screen,
 read back off the X display). On each, every tile shows its own camera
 (colour), at the place and scale the wall's fit says (the edges of the
 picture, the bars beside it, a frame-counter barcode read through the same
@@ -60,14 +60,23 @@ def live(wall):
     return all(c["state"] == "live" for c in wall.status()["cameras"])
 
 
-# path: (headless, renderer); auto takes the canvas here, where OpenGL is
-# Mesa's llvmpipe
-PATHS = {"canvas": (True, "auto"), "gpu headless": (True, "gpu"),
-         "opengl window": (False, "gpu"), "software window": (False, "auto")}
+# path: (headless, renderer, SDL's render driver); auto takes the canvas
+# here, where OpenGL is Mesa's llvmpipe; GLES2 is what Wayland, KMSDRM and
+# ARM walls get
+PATHS = {"canvas": (True, "auto", None), "gpu headless": (True, "gpu", None),
+         "gles2 headless": (True, "gpu", "opengles2"),
+         "opengl window": (False, "gpu", None),
+         "software window": (False, "auto", None)}
 
 
 def check_fit(path, fit):
-    wall = wall_with(fit, *PATHS[path])
+    headless, renderer, driver = PATHS[path]
+    if driver:
+        os.environ["SDL_RENDER_DRIVER"] = driver
+    try:
+        wall = wall_with(fit, headless, renderer)
+    finally:
+        os.environ.pop("SDL_RENDER_DRIVER", None)
     wait_for(lambda: live(wall), 30, "live")
     what = "%s, %s" % (path, fit)
     img = None
@@ -201,6 +210,13 @@ wall.stop()
 wall = check_path("gpu headless")
 check(uses(wall, "opengl"), "headless, gpu: SDL's OpenGL renderer "
       "through EGL")
+wall.stop()
+
+# the same through SDL's GLES2 renderer (its snapshots read back a
+# target of GL's own byte order: another one came back red for blue)
+wall = check_path("gles2 headless")
+check(uses(wall, "opengles2"), "headless, gpu, SDL_RENDER_DRIVER="
+      "opengles2: SDL's GLES2 renderer through EGL")
 wall.stop()
 
 # in windows, on llvmpipe under Xvfb
