@@ -2,6 +2,7 @@
 
 #include <libavutil/buffer.h>
 #include <libavutil/frame.h>
+#include <libavutil/mem.h>
 #include <libswscale/swscale.h>
 #include <libyuv/scale.h>
 
@@ -73,9 +74,19 @@ bool decode_scale_by_libyuv(const AVFrame *src)
     return src->format == AV_PIX_FMT_YUV420P && !frame_full_range(src);
 }
 
-/* A half and a quarter, in both sides and in the chroma planes too: what
- * libyuv's 2x2 and 4x4 averaging kernels take. */
-static const int exact_factors[DECODE_EXACT_SIZES] = { 2, 4 };
+/* The fractions libyuv reaches by averages, as numerator and denominator
+ * of each side: a half and a quarter (its 2x2 and 4x4 boxes), and three
+ * eighths, taken as a half and then three quarters of that (its 2x2 box,
+ * then its 4-to-3 kernel, which blends each pair of neighbours). The
+ * 3/8 is a 720p camera in a 4x4 tile of 1080p (480x270): in one pass
+ * libyuv's bilinear there costs 4 times the two (vigil-scalers,
+ * bench/RESULTS.md), its own 3/8 kernel (3x3 boxes with a 2-wide one
+ * between) 2.7 times and puts fine detail out of phase. Each side a whole
+ * multiple of the denominator twice over, so the chroma planes scale by
+ * the same fraction exactly. */
+static const struct {
+    int num, den;
+} exact_fractions[DECODE_EXACT_SIZES] = { { 1, 2 }, { 3, 8 }, { 1, 4 } };
 
 int decode_scale_exact_sizes(const AVFrame *src, int w[], int h[])
 {
@@ -84,17 +95,17 @@ int decode_scale_exact_sizes(const AVFrame *src, int w[], int h[])
         return 0;
     }
     for (int i = 0; i < DECODE_EXACT_SIZES; i++) {
-        int k = exact_factors[i];
-        if (src->width % (2 * k) == 0 && src->height % (2 * k) == 0) {
-            w[n] = src->width / k;
-            h[n] = src->height / k;
+        int num = exact_fractions[i].num, den = exact_fractions[i].den;
+        if (src->width % (2 * den) == 0 && src->height % (2 * den) == 0) {
+            w[n] = src->width / den * num;
+            h[n] = src->height / den * num;
             n++;
         }
     }
     return n;
 }
 
-/* Bilinear, but an exact half or quarter by averaging every source pixel
+/* Bilinear, but an exact fraction by averaging every source pixel
  * (libyuv's box kernels: its bilinear takes a half by the same 2x2
  * average, but a quarter by interpolating, which skips rows and columns;
  * asking for the box at both says what is meant).
@@ -133,8 +144,9 @@ void decode_scale_size(const AVFrame *f, int bw, int bh, enum layout_fit fit,
     if (layout_shown_as_is(fit, f->width, f->height, box)) {
         return;
     }
-    /* An exact half or quarter shown as it is (640x360 in a 6x6 grid's
-     * 318x178 box, 1920x1080 in a 4x4 one's 478x268): averaged instead of
+    /* An exact fraction shown as it is (640x360 halved in a 6x6 grid's
+     * 318x178 box, 1280x720 to three eighths and 1920x1080 quartered in a
+     * 4x4 one's 478x268): averaged instead of
      * interpolated, several times cheaper, and the renderer cuts a pixel
      * or two off its edges. */
     int ew[DECODE_EXACT_SIZES], eh[DECODE_EXACT_SIZES];
@@ -167,15 +179,55 @@ void decode_scale_size(const AVFrame *f, int bw, int bh, enum layout_fit fit,
     }
 }
 
-static int run_libyuv(const AVFrame *src, AVFrame *dst, bool nearest)
+static int libyuv_scale(const uint8_t *const sd[3], const int sl[3], int sw,
+                        int sh, uint8_t *const dd[3], const int dl[3], int dw,
+                        int dh, enum FilterMode filter)
 {
-    int ret = I420Scale(src->data[0], src->linesize[0], src->data[1],
-                        src->linesize[1], src->data[2], src->linesize[2],
-                        src->width, src->height, dst->data[0],
-                        dst->linesize[0], dst->data[1], dst->linesize[1],
-                        dst->data[2], dst->linesize[2], dst->width,
-                        dst->height, libyuv_filter(src, dst, nearest));
+    int ret = I420Scale(sd[0], sl[0], sd[1], sl[1], sd[2], sl[2], sw, sh,
+                        dd[0], dl[0], dd[1], dl[1], dd[2], dl[2], dw, dh,
+                        filter);
     return ret == 0 ? 0 : -EINVAL;
+}
+
+/* Three eighths of src, averaged: its half into the scaler's scratch
+ * picture, then three quarters of that (see exact_fractions). */
+static int run_three_eighths(struct decode_scaler *s, const AVFrame *src,
+                             AVFrame *dst)
+{
+    int hw = src->width / 2, hh = src->height / 2;
+    int hl[3];
+    size_t off[3];
+    size_t size = layout_planes(hw, hh, hl, off);
+    if (s->half_size != size) {
+        av_freep(&s->half);
+        s->half = av_malloc(size);
+        s->half_size = s->half ? size : 0;
+        if (!s->half) {
+            return -ENOMEM;
+        }
+    }
+    uint8_t *hd[3] = { s->half + off[0], s->half + off[1], s->half + off[2] };
+    int ret = libyuv_scale((const uint8_t *const *)src->data, src->linesize,
+                           src->width, src->height, hd, hl, hw, hh,
+                           kFilterBox);
+    if (ret == 0) {
+        ret = libyuv_scale((const uint8_t *const *)hd, hl, hw, hh, dst->data,
+                           dst->linesize, dst->width, dst->height,
+                           kFilterBox);
+    }
+    return ret;
+}
+
+static int run_libyuv(struct decode_scaler *s, const AVFrame *src,
+                      AVFrame *dst, bool nearest)
+{
+    enum FilterMode filter = libyuv_filter(src, dst, nearest);
+    if (filter == kFilterBox && 8 * dst->width == 3 * src->width) {
+        return run_three_eighths(s, src, dst);
+    }
+    return libyuv_scale((const uint8_t *const *)src->data, src->linesize,
+                        src->width, src->height, dst->data, dst->linesize,
+                        dst->width, dst->height, filter);
 }
 
 static int run_swscale(struct decode_scaler *s, const AVFrame *src,
@@ -223,7 +275,7 @@ int decode_scale(struct decode_scaler *s, const AVFrame *src, int w, int h,
     dst->colorspace = frame_colour_space(src);
     bool scaled = w != src->width || h != src->height;
     ret = scaled && decode_scale_by_libyuv(src)
-              ? run_libyuv(src, dst, nearest)
+              ? run_libyuv(s, src, dst, nearest)
               : run_swscale(s, src, dst, nearest);
     if (ret < 0) {
         av_frame_free(&dst);
@@ -237,5 +289,7 @@ void decode_scaler_uninit(struct decode_scaler *s)
 {
     sws_freeContext(s->sws);
     s->sws = NULL;
+    av_freep(&s->half);
+    s->half_size = 0;
     av_buffer_pool_uninit(&s->pool);
 }

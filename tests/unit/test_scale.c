@@ -1,6 +1,6 @@
 /* Pictures scaled for a tile (src/decode/scale.c): 4:2:0 at video levels
- * through libyuv (bilinear, or the nearest neighbour; an exact half or
- * quarter averaged), other formats and
+ * through libyuv (bilinear, or the nearest neighbour; an exact half,
+ * three eighths or quarter averaged), other formats and
  * full-range pictures through swscale, all into limited-range YUV420P of
  * the size asked for, with the source's properties (its colour matrix
  * too, said or implied by its own size); the picture buffers
@@ -146,7 +146,8 @@ static void scaled_by_libyuv(void)
 }
 
 /* A half and a quarter are averaged (2x2, 4x4 boxes, rounded), in every
- * plane; where the sizes are not exact, none is offered. */
+ * plane; where the sizes are not exact, none is offered (three eighths:
+ * three_eighths()). */
 static void exact_fractions(void)
 {
     int w[DECODE_EXACT_SIZES], h[DECODE_EXACT_SIZES];
@@ -220,6 +221,62 @@ static void exact_fractions(void)
     av_frame_free(&src);
 }
 
+/* 1280x720 to three eighths (480x270): libyuv's half, then its three
+ * quarters of that, byte for byte, neither its bilinear nor its own 3/8
+ * kernel; on a ramp every pixel is where it belongs (the passes' phases
+ * add up to the picture's, not shifted by a pixel). */
+static void three_eighths(void)
+{
+    int w[DECODE_EXACT_SIZES], h[DECODE_EXACT_SIZES];
+    AVFrame *src = picture(1280, 720, AV_PIX_FMT_YUV420P, 16, 235, 90, 160);
+    CHECK_INT(decode_scale_exact_sizes(src, w, h), 3);
+    CHECK_INT(w[1], 480);
+    CHECK_INT(h[1], 270);
+    CHECK_INT(w[2], 320);
+    /* luma a ramp across, chroma a ramp down */
+    for (int y = 0; y < 720; y++) {
+        for (int x = 0; x < 1280; x++) {
+            src->data[0][(size_t)y * src->linesize[0] + x] =
+                (uint8_t)(16 + x / 6);
+        }
+    }
+    for (int k = 1; k < 3; k++) {
+        for (int y = 0; y < 360; y++) {
+            memset(src->data[k] + (size_t)y * src->linesize[k], 16 + y / 2,
+                   640);
+        }
+    }
+    struct decode_scaler s = { 0 };
+    AVFrame *o = NULL;
+    CHECK_INT(decode_scale(&s, src, 480, 270, false, &o), 0);
+    if (o) {
+        AVFrame *half = NULL;
+        CHECK_INT(decode_scale(&s, src, 640, 360, false, &half), 0);
+        CHECK_INT(rows_unlike_libyuv(half, o, kFilterBilinear), 0);
+        CHECK(rows_unlike_libyuv(src, o, kFilterBilinear) > 0);
+        CHECK(rows_unlike_libyuv(src, o, kFilterBox) > 0);
+        int off = 0;
+        for (int x = 0; x < 480; x++) {
+            /* the source column at the centre of output column x */
+            double c = (x + 0.5) * 8 / 3 - 0.5;
+            off += abs(luma(o, x, 135) - (int)(16 + c / 6 + 0.5)) > 1;
+        }
+        CHECK_INT(off, 0);
+        for (int y = 0; y < 134; y++) {
+            double c = (y + 0.5) * 8 / 3 - 0.5;
+            for (int k = 1; k < 3; k++) {
+                off += abs(chroma(o, k, 100, 2 * y) - (int)(16 + c / 2 + 0.5)) >
+                       1;
+            }
+        }
+        CHECK_INT(off, 0);
+        av_frame_free(&half);
+    }
+    av_frame_free(&o);
+    decode_scaler_uninit(&s);
+    av_frame_free(&src);
+}
+
 /* The size a picture is scaled to for its tile's box. */
 static void sizes(void)
 {
@@ -236,9 +293,12 @@ static void sizes(void)
           480, 270 },
         { 1920, 1080, AV_PIX_FMT_YUV420P, 478, 268, LAYOUT_FIT_FILL, 480,
           270 },
+        /* three eighths (720p in a 4x4 tile) */
+        { 1280, 720, AV_PIX_FMT_YUV420P, 478, 268, LAYOUT_FIT_LETTERBOX, 480,
+          270 },
         /* none near: the box (the aspect within a percent fills it) */
-        { 1280, 720, AV_PIX_FMT_YUV420P, 478, 268, LAYOUT_FIT_LETTERBOX, 478,
-          268 },
+        { 1280, 720, AV_PIX_FMT_YUV420P, 398, 222, LAYOUT_FIT_LETTERBOX, 394,
+          222 },
         /* 4:3 in a 16:9 box: letterboxed, even */
         { 640, 480, AV_PIX_FMT_YUV420P, 318, 178, LAYOUT_FIT_LETTERBOX, 236,
           178 },
@@ -370,6 +430,7 @@ int main(void)
 {
     RUN(scaled_by_libyuv);
     RUN(exact_fractions);
+    RUN(three_eighths);
     RUN(sizes);
     RUN(other_formats_by_swscale);
     RUN(pooled);
