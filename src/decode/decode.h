@@ -76,11 +76,11 @@ void decoder_set_skip(struct decoder *d, int skip_loop_filter);
  * how they are fitted into it. For a consumer that does not scale, each
  * picture is scaled (decode/scale.h, on the calling worker thread) to
  * the size it will have in the tile's box (the tile less caps.inset), up
- * or down, unless within 1% of it (layout_near_size), or to an exact half,
- * three eighths or quarter of the picture that the box shows as it is (a
- * pixel or two cut off its edges): bilinear (averaged at an exact
- * fraction), or with
- * `nearest` the nearest neighbour (about half the cost, and blocky). */
+ * or down, unless within 1% of it (layout_near_size), or to an exact
+ * three quarters, half, three eighths or quarter of the picture that the
+ * box shows as it is (a pixel or two cut off its edges): bilinear
+ * (averaged at an exact fraction), or with `nearest` the nearest
+ * neighbour (about half the cost, and blocky). */
 void decoder_set_box(struct decoder *d, int w, int h, enum layout_fit fit,
                      bool nearest);
 

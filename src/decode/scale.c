@@ -75,18 +75,19 @@ bool decode_scale_by_libyuv(const AVFrame *src)
 }
 
 /* The fractions libyuv reaches by averages, as numerator and denominator
- * of each side: a half and a quarter (its 2x2 and 4x4 boxes), and three
- * eighths, taken as a half and then three quarters of that (its 2x2 box,
- * then its 4-to-3 kernel, which blends each pair of neighbours). The
- * 3/8 is a 720p camera in a 4x4 tile of 1080p (480x270): in one pass
- * libyuv's bilinear there costs 4 times the two (vigil-scalers,
- * bench/RESULTS.md), its own 3/8 kernel (3x3 boxes with a 2-wide one
- * between) 2.7 times and puts fine detail out of phase. Each side a whole
- * multiple of the denominator twice over, so the chroma planes scale by
- * the same fraction exactly. */
+ * of each side, largest first: three quarters (its 4-to-3 kernel, which
+ * blends each pair of neighbours), a half and a quarter (its 2x2 and 4x4
+ * boxes), and three eighths, taken as a half and then three quarters of
+ * that. In a 4x4 tile of 1080p (480x270), three quarters is a 360p camera
+ * and three eighths a 720p one: 8.7 and 3.4 times cheaper than bilinear
+ * to the box (vigil-scalers, bench/RESULTS.md), as close to a Lanczos
+ * reference as swscale's area filter; libyuv's own 3/8 kernel (3x3
+ * boxes with a 2-wide one between) costs twice the two passes and puts
+ * fine detail out of phase. Each side a whole multiple of twice the
+ * denominator, so the chroma planes scale by the same fraction exactly. */
 static const struct {
     int num, den;
-} exact_fractions[DECODE_EXACT_SIZES] = { { 1, 2 }, { 3, 8 }, { 1, 4 } };
+} exact_fractions[DECODE_EXACT_SIZES] = { { 3, 4 }, { 1, 2 }, { 3, 8 }, { 1, 4 } };
 
 int decode_scale_exact_sizes(const AVFrame *src, int w[], int h[])
 {
@@ -106,13 +107,14 @@ int decode_scale_exact_sizes(const AVFrame *src, int w[], int h[])
 }
 
 /* Bilinear, but an exact fraction by averaging every source pixel
- * (libyuv's box kernels: its bilinear takes a half by the same 2x2
- * average, but a quarter by interpolating, which skips rows and columns;
- * asking for the box at both says what is meant).
+ * (libyuv's box kernels: its bilinear takes a half and three quarters by
+ * the same kernels, but a quarter by interpolating, which skips rows and
+ * columns; asking for the box at all of them says what is meant).
  * Against bilinear to the tile's box (vigil-scalers, bench/RESULTS.md):
- * 4-19 times cheaper, much closer to a Lanczos reference on grain, and
- * about as close on fine detail (a little less at a half, more at a
- * quarter). */
+ * 3-19 times cheaper, much closer to a Lanczos reference on grain, and
+ * on fine detail about as close at a half and three quarters, closer at a
+ * quarter, less close at three eighths (as close as swscale's own
+ * bilinear there). */
 static enum FilterMode libyuv_filter(const AVFrame *src, const AVFrame *dst,
                                      bool nearest)
 {
@@ -145,8 +147,8 @@ void decode_scale_size(const AVFrame *f, int bw, int bh, enum layout_fit fit,
         return;
     }
     /* An exact fraction shown as it is (640x360 halved in a 6x6 grid's
-     * 318x178 box, 1280x720 to three eighths and 1920x1080 quartered in a
-     * 4x4 one's 478x268): averaged instead of
+     * 318x178 box; 640x360 to three quarters, 1280x720 to three eighths
+     * and 1920x1080 quartered in a 4x4 one's 478x268): averaged instead of
      * interpolated, several times cheaper, and the renderer cuts a pixel
      * or two off its edges. */
     int ew[DECODE_EXACT_SIZES], eh[DECODE_EXACT_SIZES];

@@ -8,8 +8,8 @@
  * libyuv: its bilinear filter is sharper than swscale's fast bilinear
  * (closer to a Lanczos reference on both of vigil-scalers' pictures, at
  * every size) and, in the bench's walls, cheaper (bench/RESULTS.md); an
- * exact half, three eighths or quarter is averaged instead, cheaper
- * still. Every
+ * exact three quarters, half, three eighths or quarter is averaged
+ * instead, cheaper still. Every
  * other format, and a conversion without scaling, goes through swscale.
  * Scaled pictures' buffers come from a pool (one per picture size): no
  * picture buffer allocated per picture on the camera's thread, nor freed
@@ -42,11 +42,12 @@ struct decode_scaler {
 /* Whether src, scaled, goes through libyuv (else swscale). */
 bool decode_scale_by_libyuv(const struct AVFrame *src);
 
-/* The sizes below src's that libyuv reaches by exact averages (a half,
- * three eighths, a quarter), largest first, for a picture it scales:
- * w[i] x h[i], up to DECODE_EXACT_SIZES of them; returns how many. A
- * picture scaled to one is averaged (2x2, 2x2 then 4-to-3, 4x4). */
-enum { DECODE_EXACT_SIZES = 3 };
+/* The sizes below src's that libyuv reaches by exact averages (three
+ * quarters, a half, three eighths, a quarter), largest first, for a
+ * picture it scales: w[i] x h[i], up to DECODE_EXACT_SIZES of them;
+ * returns how many. A picture scaled to one is averaged (4-to-3, 2x2,
+ * 2x2 then 4-to-3, 4x4). */
+enum { DECODE_EXACT_SIZES = 4 };
 int decode_scale_exact_sizes(const struct AVFrame *src, int w[], int h[]);
 
 /* The size src is scaled to for a consumer that does not scale, whose

@@ -1,6 +1,6 @@
 /* Pictures scaled for a tile (src/decode/scale.c): 4:2:0 at video levels
- * through libyuv (bilinear, or the nearest neighbour; an exact half,
- * three eighths or quarter averaged), other formats and
+ * through libyuv (bilinear, or the nearest neighbour; an exact three
+ * quarters, half, three eighths or quarter averaged), other formats and
  * full-range pictures through swscale, all into limited-range YUV420P of
  * the size asked for, with the source's properties (its colour matrix
  * too, said or implied by its own size); the picture buffers
@@ -152,11 +152,15 @@ static void exact_fractions(void)
 {
     int w[DECODE_EXACT_SIZES], h[DECODE_EXACT_SIZES];
     AVFrame *src = picture(640, 360, AV_PIX_FMT_YUV420P, 16, 235, 90, 160);
-    CHECK_INT(decode_scale_exact_sizes(src, w, h), 2);
-    CHECK_INT(w[0], 320);
-    CHECK_INT(h[0], 180);
-    CHECK_INT(w[1], 160);
-    CHECK_INT(h[1], 90);
+    /* three quarters, a half, a quarter (three eighths of 360 lines are
+     * not whole in the chroma) */
+    CHECK_INT(decode_scale_exact_sizes(src, w, h), 3);
+    CHECK_INT(w[0], 480);
+    CHECK_INT(h[0], 270);
+    CHECK_INT(w[1], 320);
+    CHECK_INT(h[1], 180);
+    CHECK_INT(w[2], 160);
+    CHECK_INT(h[2], 90);
     /* a texture that tells an average from an interpolation */
     uint8_t *planes[3] = { src->data[0], src->data[1], src->data[2] };
     for (int k = 0; k < 3; k++) {
@@ -169,8 +173,8 @@ static void exact_fractions(void)
         }
     }
     struct decode_scaler s = { 0 };
-    for (int i = 0; i < 2; i++) {
-        int f = i ? 4 : 2;
+    for (int i = 1; i < 3; i++) {
+        int f = i == 2 ? 4 : 2;
         AVFrame *o = NULL;
         CHECK_INT(decode_scale(&s, src, w[i], h[i], false, &o), 0);
         if (!o) {
@@ -206,18 +210,77 @@ static void exact_fractions(void)
     }
     decode_scaler_uninit(&s);
     av_frame_free(&src);
-    /* 1920x1080: a half and a quarter; 1280x722 has none (its chroma's
-     * half is not whole); full range goes through swscale: none */
+    /* 1920x1080: three quarters, a half and a quarter; 1280x722 has none
+     * (its chroma's half is not whole); full range goes through swscale:
+     * none */
     src = picture(1920, 1080, AV_PIX_FMT_YUV420P, 16, 235, 90, 160);
-    CHECK_INT(decode_scale_exact_sizes(src, w, h), 2);
-    CHECK_INT(w[1], 480);
-    CHECK_INT(h[1], 270);
+    CHECK_INT(decode_scale_exact_sizes(src, w, h), 3);
+    CHECK_INT(w[0], 1440);
+    CHECK_INT(w[2], 480);
+    CHECK_INT(h[2], 270);
     av_frame_free(&src);
     src = picture(1280, 722, AV_PIX_FMT_YUV420P, 16, 235, 90, 160);
     CHECK_INT(decode_scale_exact_sizes(src, w, h), 0);
     av_frame_free(&src);
     src = picture(640, 360, AV_PIX_FMT_YUVJ420P, 16, 235, 90, 160);
     CHECK_INT(decode_scale_exact_sizes(src, w, h), 0);
+    av_frame_free(&src);
+}
+
+/* A ramp: luma across (16 + x/6), chroma down (16 + y/2). */
+static AVFrame *ramp(int w, int h)
+{
+    AVFrame *src = picture(w, h, AV_PIX_FMT_YUV420P, 16, 235, 90, 160);
+    for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+            src->data[0][(size_t)y * src->linesize[0] + x] =
+                (uint8_t)(16 + x / 6);
+        }
+    }
+    for (int k = 1; k < 3; k++) {
+        for (int y = 0; y < h / 2; y++) {
+            memset(src->data[k] + (size_t)y * src->linesize[k], 16 + y / 2,
+                   (size_t)w / 2);
+        }
+    }
+    return src;
+}
+
+/* Pixels of o, src's ramp scaled by num/den, off the ramp's value at the
+ * centre of their footprint by more than a level (a pass whose phase
+ * shifts the picture shows here). */
+static int off_ramp(const AVFrame *o, int num, int den)
+{
+    int off = 0;
+    for (int x = 0; x < o->width; x++) {
+        double c = (x + 0.5) * den / num - 0.5;
+        off += abs(luma(o, x, o->height / 2) - (int)(16 + c / 6 + 0.5)) > 1;
+    }
+    /* the chroma's last rows meet the picture's edge */
+    for (int y = 0; y < o->height / 2 - 1; y++) {
+        double c = (y + 0.5) * den / num - 0.5;
+        for (int k = 1; k < 3; k++) {
+            off += abs(chroma(o, k, o->width / 2, 2 * y) -
+                       (int)(16 + c / 2 + 0.5)) > 1;
+        }
+    }
+    return off;
+}
+
+/* 640x360 to three quarters (480x270, a 360p camera in a 4x4 tile):
+ * libyuv's 4-to-3 kernel in one pass, in phase. */
+static void three_quarters(void)
+{
+    AVFrame *src = ramp(640, 360);
+    struct decode_scaler s = { 0 };
+    AVFrame *o = NULL;
+    CHECK_INT(decode_scale(&s, src, 480, 270, false, &o), 0);
+    if (o) {
+        CHECK_INT(rows_unlike_libyuv(src, o, kFilterBox), 0);
+        CHECK_INT(off_ramp(o, 3, 4), 0);
+    }
+    av_frame_free(&o);
+    decode_scaler_uninit(&s);
     av_frame_free(&src);
 }
 
@@ -228,24 +291,13 @@ static void exact_fractions(void)
 static void three_eighths(void)
 {
     int w[DECODE_EXACT_SIZES], h[DECODE_EXACT_SIZES];
-    AVFrame *src = picture(1280, 720, AV_PIX_FMT_YUV420P, 16, 235, 90, 160);
-    CHECK_INT(decode_scale_exact_sizes(src, w, h), 3);
-    CHECK_INT(w[1], 480);
-    CHECK_INT(h[1], 270);
-    CHECK_INT(w[2], 320);
-    /* luma a ramp across, chroma a ramp down */
-    for (int y = 0; y < 720; y++) {
-        for (int x = 0; x < 1280; x++) {
-            src->data[0][(size_t)y * src->linesize[0] + x] =
-                (uint8_t)(16 + x / 6);
-        }
-    }
-    for (int k = 1; k < 3; k++) {
-        for (int y = 0; y < 360; y++) {
-            memset(src->data[k] + (size_t)y * src->linesize[k], 16 + y / 2,
-                   640);
-        }
-    }
+    AVFrame *src = ramp(1280, 720);
+    CHECK_INT(decode_scale_exact_sizes(src, w, h), 4);
+    CHECK_INT(w[0], 960);
+    CHECK_INT(w[1], 640);
+    CHECK_INT(w[2], 480);
+    CHECK_INT(h[2], 270);
+    CHECK_INT(w[3], 320);
     struct decode_scaler s = { 0 };
     AVFrame *o = NULL;
     CHECK_INT(decode_scale(&s, src, 480, 270, false, &o), 0);
@@ -255,21 +307,7 @@ static void three_eighths(void)
         CHECK_INT(rows_unlike_libyuv(half, o, kFilterBilinear), 0);
         CHECK(rows_unlike_libyuv(src, o, kFilterBilinear) > 0);
         CHECK(rows_unlike_libyuv(src, o, kFilterBox) > 0);
-        int off = 0;
-        for (int x = 0; x < 480; x++) {
-            /* the source column at the centre of output column x */
-            double c = (x + 0.5) * 8 / 3 - 0.5;
-            off += abs(luma(o, x, 135) - (int)(16 + c / 6 + 0.5)) > 1;
-        }
-        CHECK_INT(off, 0);
-        for (int y = 0; y < 134; y++) {
-            double c = (y + 0.5) * 8 / 3 - 0.5;
-            for (int k = 1; k < 3; k++) {
-                off += abs(chroma(o, k, 100, 2 * y) - (int)(16 + c / 2 + 0.5)) >
-                       1;
-            }
-        }
-        CHECK_INT(off, 0);
+        CHECK_INT(off_ramp(o, 3, 8), 0);
         av_frame_free(&half);
     }
     av_frame_free(&o);
@@ -286,7 +324,9 @@ static void sizes(void)
         /* as it is, within a percent: centred */
         { 1920, 1080, AV_PIX_FMT_YUV420P, 1918, 1078, LAYOUT_FIT_LETTERBOX,
           1920, 1080 },
-        /* an exact half (6x6 grid), quarter (4x4) */
+        /* an exact half (6x6 grid), three quarters and a quarter (4x4) */
+        { 640, 360, AV_PIX_FMT_YUV420P, 478, 268, LAYOUT_FIT_LETTERBOX, 480,
+          270 },
         { 640, 360, AV_PIX_FMT_YUV420P, 318, 178, LAYOUT_FIT_LETTERBOX, 320,
           180 },
         { 1920, 1080, AV_PIX_FMT_YUV420P, 478, 268, LAYOUT_FIT_LETTERBOX,
@@ -430,6 +470,7 @@ int main(void)
 {
     RUN(scaled_by_libyuv);
     RUN(exact_fractions);
+    RUN(three_quarters);
     RUN(three_eighths);
     RUN(sizes);
     RUN(other_formats_by_swscale);
